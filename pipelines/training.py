@@ -1,0 +1,45 @@
+"""The training pipeline: ingest -> landmark -> split -> train -> evaluate -> register.
+
+Run it as ``zenml pipeline run pipelines.training.training_pipeline -c
+pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path).
+"""
+
+from zenml import pipeline
+from zenml.client import Client
+
+from hawkeye.config import RunConfig
+from hawkeye.data.fingerprint import dataset_fingerprint
+from hawkeye.tracking import default_artifact_root, ensure_experiment
+import steps
+
+
+def _experiment_settings(experiment: str) -> dict:
+    """Put the tracked steps in the task's MLflow experiment, created with a project-local artifact root."""
+    tracker = Client().active_stack.experiment_tracker
+    if tracker is None or tracker.flavor != "mlflow":
+        return {}
+    ensure_experiment(experiment, tracker.get_tracking_uri(), default_artifact_root())
+    return {"experiment_tracker": {"experiment_name": experiment}}
+
+
+@pipeline(enable_cache=True)
+def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -> None:
+    # This body runs when the pipeline is compiled: validate the whole configuration
+    # up front and hash the data so that changed files miss the step cache.
+    cfg = RunConfig.model_validate({"dataset": dataset, "split": split, "model": model, "registry": registry})
+    fingerprint = dataset_fingerprint(cfg.dataset)
+    tracked = {"settings": _experiment_settings(cfg.registry.model_name)}
+
+    manifest, ingest_quarantine = steps.ingest(dataset=dataset, fingerprint=fingerprint)
+    features, landmark_quarantine = steps.landmark(manifest=manifest, dataset=dataset)
+    folds = steps.split(features=features, split=split)
+    trained, predictions = steps.train.with_options(**tracked)(
+        features=features, folds=folds, model=model, dataset=dataset, fingerprint=fingerprint
+    )
+    report = steps.evaluate.with_options(**tracked)(
+        predictions=predictions, folds=folds, ingest_quarantine=ingest_quarantine,
+        landmark_quarantine=landmark_quarantine, dataset=dataset,
+    )
+    steps.register.with_options(**tracked)(
+        model=trained, features=features, report=report, registry=registry, fingerprint=fingerprint
+    )

@@ -1,0 +1,244 @@
+"""``hawkeye``: run pipelines, bring stacks up, and the stage commands that dvc.yaml calls.
+
+One of the two adapter modules of the domain (DESIGN.md): it may launch a
+ZenML pipeline or bring a stack up; everything it computes comes from the
+same functions the ZenML steps call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from hawkeye.config import RunConfig, SyntheticConfig, load_run_config
+from hawkeye.paths import project_root, resolve_data_path
+
+app = typer.Typer(help="Hawkeye: validated, traceable models of clinical motor tasks from video.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+stack_app = typer.Typer(help="Bring ZenML stacks from stacks/*.yaml up.", no_args_is_help=True)
+data_app = typer.Typer(help="Datasets: generate the embedded synthetic data.", no_args_is_help=True)
+stage_app = typer.Typer(help="Pipeline stages on files, as dvc.yaml calls them.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+app.add_typer(data_app, name="data")
+app.add_typer(stage_app, name="stage")
+console = Console(stderr=True, soft_wrap=True)
+
+
+def _enter_project() -> Path:
+    """Work from the project root so that ``pipelines``/``steps``/``stacks`` import as in ZenML."""
+    root = project_root()
+    if not (root / "pipelines" / "training.py").is_file():
+        console.print("[red]Run hawkeye from a Hawkeye checkout (no pipelines/training.py found above "
+                      f"{Path.cwd()}).[/red]")
+        raise typer.Exit(2)
+    os.chdir(root)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return root
+
+
+def _config_path(config: str, root: Path) -> Path:
+    candidates = [Path(config), root / "pipelines" / "configs" / f"{config}.yaml"]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    known = sorted(p.stem for p in (root / "pipelines" / "configs").glob("*.yaml"))
+    console.print(f"[red]No run configuration {config!r}.[/red] Known: {', '.join(known)} (or a path).")
+    raise typer.Exit(2)
+
+
+def _ensure_stack(stack: str | None) -> str:
+    from zenml.client import Client
+
+    from stacks.bringup import up
+
+    active = Client().active_stack
+    if stack is None and active.experiment_tracker is not None:
+        return active.name
+    name = stack or "local"
+    changes = up(name)
+    console.print(f"stack [bold]{name}[/bold]: " + ", ".join(f"{k} {v}" for k, v in changes.items()))
+    return Client().active_stack.name
+
+
+def _step_output(run: Any, step: str, name: str) -> Any:
+    outputs = run.steps[step].outputs[name]
+    return (outputs[0] if isinstance(outputs, list) else outputs).load()
+
+
+@app.command()
+def run(
+    config: str = typer.Argument("demo", help="name in pipelines/configs/ (demo, park, ...) or a YAML path"),
+    stack: str | None = typer.Option(None, help="stack from stacks/ to bring up and use; default: the "
+                                     "active stack if it has an experiment tracker, else 'local'"),
+    cache: bool = typer.Option(True, help="reuse unchanged steps from earlier runs"),
+) -> None:
+    """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
+    root = _enter_project()
+    path = _config_path(config, root)
+    cfg = load_run_config(path)  # fail on a bad config before ZenML starts
+    stack_name = _ensure_stack(stack)
+    from pipelines.training import training_pipeline
+
+    start = time.perf_counter()
+    result = training_pipeline.with_options(config_path=str(path), enable_cache=cache)()
+    wall = time.perf_counter() - start
+    from hawkeye.metrics import summary_table
+    from hawkeye.tracking import default_tracking_uri
+
+    report = _step_output(result, "evaluate", "report")
+    outcome = _step_output(result, "register", "registration")
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    console.print(f"\n[bold]{result.name}[/bold] on stack {stack_name}: {result.status.value} in {wall:.1f} s")
+    console.print(f"{cfg.dataset.name}: {report['n_samples']} recordings, {report['n_subjects']} subjects, "
+                  f"{report['n_folds']} subject-grouped folds (out-of-fold figures)\n")
+    console.print(summary_table(report))
+    console.print(f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
+                  f"{outcome['reason']}")
+    console.print(f"\nOpen the MLflow UI on these results:\n  mlflow ui --backend-store-uri {uri} --port 5000\n"
+                  "  then browse http://127.0.0.1:5000 (experiment "
+                  f"'{cfg.registry.model_name}', model '{outcome['model_name']}')")
+
+
+@app.command()
+def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
+    """Start the MLflow UI on the project's tracking store."""
+    from hawkeye.tracking import default_tracking_uri
+
+    _enter_project()
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    os.execvp(sys.executable, [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
+                               "--host", "127.0.0.1", "--port", str(port)])
+
+
+@stack_app.command("up")
+def stack_up(name: str = typer.Argument("local", help="a stacks/<name>.yaml definition")) -> None:
+    """Run `zenml init`, register the stack's components and activate it (idempotent)."""
+    _enter_project()
+    from stacks.bringup import StackError, up
+
+    try:
+        changes = up(name)
+    except StackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    for component, change in changes.items():
+        console.print(f"{component}: {change}")
+
+
+@stack_app.command("list")
+def stack_list() -> None:
+    """Stack definitions available in stacks/."""
+    _enter_project()
+    from stacks.bringup import available
+
+    for name in available():
+        print(name)
+
+
+@data_app.command("generate")
+def data_generate(
+    out: Path = typer.Option(Path("data/raw/synthetic_tapping"), help="folder to write"),
+    subjects: int = typer.Option(SyntheticConfig().n_subjects, help="number of subjects"),
+    seed: int = typer.Option(SyntheticConfig().seed, help="random seed"),
+) -> None:
+    """Write the synthetic finger-tapping dataset (byte-identical for the same settings)."""
+    from hawkeye.data.synthetic import generate
+
+    path = generate(resolve_data_path(str(out)), SyntheticConfig(n_subjects=subjects, seed=seed))
+    print(f"{len(pd.read_csv(path))} recordings in {path.parent}")
+
+
+# ---- stages on files: what dvc.yaml runs --------------------------------------------------
+
+PARAMS = typer.Option(Path("params.yaml"), help="run parameters (same schema as a run config)")
+WORK = typer.Option(Path("data/processed"), help="folder of intermediate files")
+
+
+def _params(params: Path) -> RunConfig:
+    try:
+        return load_run_config(params)
+    except Exception as exc:  # pydantic / yaml errors: say which file, not a traceback
+        console.print(f"[red]{params}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@stage_app.command("ingest")
+def stage_ingest(params: Path = PARAMS, work: Path = WORK) -> None:
+    """Dataset -> manifest.parquet + quarantine_ingest.csv."""
+    from hawkeye.data.ingest import ingest
+
+    result = ingest(_params(params).dataset)
+    work.mkdir(parents=True, exist_ok=True)
+    result.manifest.to_parquet(work / "manifest.parquet", index=False)
+    result.quarantine.to_csv(work / "quarantine_ingest.csv", index=False)
+    print(f"{len(result.manifest)} recordings, {len(result.quarantine)} quarantined")
+
+
+@stage_app.command("landmark")
+def stage_landmark(params: Path = PARAMS, work: Path = WORK) -> None:
+    """manifest.parquet -> features.parquet + quarantine_landmark.csv."""
+    from hawkeye.features.extract import build_features
+
+    result = build_features(pd.read_parquet(work / "manifest.parquet"), _params(params).dataset)
+    result.features.to_parquet(work / "features.parquet", index=False)
+    result.quarantine.to_csv(work / "quarantine_landmark.csv", index=False)
+    print(f"{len(result.features)} feature rows, {len(result.quarantine)} quarantined")
+
+
+@stage_app.command("split")
+def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
+    """features.parquet -> folds.parquet (subject-grouped, leakage-checked)."""
+    from hawkeye.splits import make_folds, split_hash
+
+    folds = make_folds(pd.read_parquet(work / "features.parquet"), _params(params).split)
+    folds.to_parquet(work / "folds.parquet", index=False)
+    print(f"{folds['fold'].nunique()} folds, split {split_hash(folds)}")
+
+
+@stage_app.command("train")
+def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
+    """features + folds -> model.skops + predictions.parquet (out-of-fold)."""
+    import skops.io
+
+    from hawkeye.training import cross_validate
+
+    cfg = _params(params)
+    result = cross_validate(pd.read_parquet(work / "features.parquet"), pd.read_parquet(work / "folds.parquet"),
+                            cfg.model, cfg.dataset.min_label, cfg.dataset.max_label)
+    skops.io.dump(result.model, work / "model.skops")
+    result.predictions.to_parquet(work / "predictions.parquet", index=False)
+    print(f"trained {cfg.model.name} in {result.fit_seconds:.1f} s")
+
+
+@stage_app.command("evaluate")
+def stage_evaluate(params: Path = PARAMS, work: Path = WORK,
+                   reports: Path = typer.Option(Path("reports/demo"), help="metrics and plots folder")) -> None:
+    """predictions -> metrics.json, confusion.png, predictions.csv (beside the baselines)."""
+    from hawkeye.metrics import confusion_figure, evaluate_predictions, summary_table
+    from hawkeye.splits import split_hash
+
+    cfg = _params(params)
+    predictions = pd.read_parquet(work / "predictions.parquet")
+    report = evaluate_predictions(predictions, cfg.dataset.min_label, cfg.dataset.max_label)
+    reports.mkdir(parents=True, exist_ok=True)
+    # Pooled out-of-fold figures, nested by predictor: `dvc metrics show/diff` prints model.mae, ...
+    metrics: dict[str, Any] = {who: {k: round(v, 6) for k, v in m.items()} for who, m in report["pooled"].items()}
+    metrics["split_hash"] = split_hash(pd.read_parquet(work / "folds.parquet"))
+    (reports / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    predictions.to_csv(reports / "predictions.csv", index=False)
+    confusion_figure(predictions["label"], predictions["score"], cfg.dataset.min_label,
+                     cfg.dataset.max_label).savefig(reports / "confusion.png")
+    print(summary_table(report))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,92 @@
+"""Run configuration: one validated schema for ZenML configs, params.yaml and the CLI.
+
+ZenML passes plain dicts between the YAML run configuration and steps; every
+step validates its part here so that a typo in a config fails at the first
+step with the field's name rather than deep inside training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SyntheticConfig(_Strict):
+    """Parameters of the embedded synthetic finger-tapping generator."""
+
+    n_subjects: int = Field(24, ge=2)
+    sessions: int = Field(1, ge=1, description="recordings per hand and subject")
+    fps: float = Field(30.0, gt=0)
+    seed: int = 7
+
+
+class DatasetConfig(_Strict):
+    """Where a dataset lives and how to read it into the manifest contract."""
+
+    name: str
+    kind: Literal["landmarks", "feature_table"]
+    path: str = Field(description="annotation CSV (landmarks) or feature table; 'shared:' prefix allowed")
+    task: str = "finger_tapping"
+    format: Literal["hawkeye", "park"] = "hawkeye"
+    min_label: int = 0
+    max_label: int = 4
+    max_quarantine_share: float = Field(0.2, ge=0, le=1)
+    synthetic: SyntheticConfig | None = Field(
+        None, description="generate the data at `path` first when it is missing"
+    )
+
+
+class SplitConfig(_Strict):
+    strategy: Literal["stratified_group_kfold", "group_kfold"] = "stratified_group_kfold"
+    n_splits: int = Field(5, ge=2)
+    seed: int = 0
+
+
+class ModelConfig(_Strict):
+    name: Literal["random_forest", "xgboost"] = "random_forest"
+    mode: Literal["regression", "classification"] = "regression"
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+
+class GateConfig(_Strict):
+    """When a new model version may take the ``champion`` alias."""
+
+    metric: str = "mae"
+    greater_is_better: bool = False
+    min_improvement_over_baseline: float = Field(
+        0.05, ge=0, description="margin by which the model must beat the best baseline"
+    )
+
+
+class RegisterConfig(_Strict):
+    model_name: str
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+
+class RunConfig(_Strict):
+    """The whole training run: what ``pipelines/configs/*.yaml`` holds under ``parameters``."""
+
+    dataset: DatasetConfig
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    registry: RegisterConfig
+
+    @model_validator(mode="after")
+    def _labels(self) -> RunConfig:
+        if self.dataset.max_label <= self.dataset.min_label:
+            raise ValueError("dataset.max_label must be above dataset.min_label")
+        return self
+
+
+def load_run_config(path: Path) -> RunConfig:
+    """Read a ZenML run configuration (``parameters:`` section) or a params.yaml."""
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    return RunConfig.model_validate(raw.get("parameters", raw))

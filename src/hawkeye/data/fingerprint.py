@@ -1,0 +1,56 @@
+"""Content fingerprint of a dataset: the key that tells a cached run from a stale one.
+
+ZenML caches a step on its code and parameters; a changed file under
+``data/raw`` changes neither. The pipeline passes this fingerprint to
+``ingest`` so that edited data invalidates the cache, and every MLflow run
+records it beside the ``data.dvc`` md5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from hawkeye.config import DatasetConfig
+from hawkeye.data import synthetic
+from hawkeye.paths import resolve_data_path
+
+_CHUNK = 1 << 20
+
+
+def file_md5(path: Path, digest: hashlib._Hash | None = None) -> str:
+    h = digest or hashlib.md5()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def prepare(cfg: DatasetConfig) -> Path:
+    """Generate a synthetic dataset if the config asks for it; return the dataset's entry file."""
+    path = resolve_data_path(cfg.path)
+    if cfg.synthetic is not None:
+        synthetic.generate(path.parent, cfg.synthetic)
+    return path
+
+
+def dataset_fingerprint(cfg: DatasetConfig) -> str:
+    """md5 over the entry file and, for landmark datasets, every file it names."""
+    path = prepare(cfg)
+    if not path.is_file():
+        return "missing"
+    digest = hashlib.md5()
+    file_md5(path, digest)
+    if cfg.kind == "landmarks":
+        try:
+            sources = pd.read_csv(path, usecols=["source"])["source"].dropna().astype(str)
+        except (ValueError, pd.errors.ParserError):
+            sources = pd.Series(dtype=str)  # ingest reports the broken CSV properly
+        for rel in sorted(sources):
+            member = path.parent / rel
+            digest.update(rel.encode())
+            if member.is_file():
+                file_md5(member, digest)
+    return digest.hexdigest()

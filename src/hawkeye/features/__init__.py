@@ -1,0 +1,1 @@
+"""Features computed from landmark sequences, one parquet row a recording."""

@@ -1,0 +1,19 @@
+"""The feature table contract: identity columns first, then stable feature columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ID_COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "dataset"]
+# Manifest columns that travel with a recording but are neither identity nor features.
+PASSTHROUGH = ["group_authors"]
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    skip = set(ID_COLUMNS) | set(PASSTHROUGH)
+    return [c for c in table.columns if c not in skip]
+
+
+def identity(manifest: pd.DataFrame) -> pd.DataFrame:
+    cols = ID_COLUMNS + [c for c in PASSTHROUGH if c in manifest.columns]
+    return manifest[cols].reset_index(drop=True)

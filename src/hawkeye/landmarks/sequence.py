@@ -1,0 +1,89 @@
+"""The landmark contract of DESIGN.md: float32 ``[frames, joints, 3]``, presence mask, layout, fps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Joint counts per named layout, as the files and their specs define them.
+JOINT_LAYOUTS: dict[str, int] = {
+    "mediapipe_hand_21": 21,
+    "mediapipe_pose_33": 33,
+    "kinect_v2_25": 25,
+    "kinect_v1_20": 20,
+    "coco_18": 18,
+    "coco_17": 17,
+    "uiprmd_kinect_22": 22,
+}
+
+# MediaPipe hand landmark indices that features refer to by name.
+HAND = {
+    "wrist": 0,
+    "thumb_tip": 4,
+    "index_mcp": 5,
+    "index_tip": 8,
+    "middle_mcp": 9,
+    "pinky_mcp": 17,
+}
+
+
+class LandmarkError(ValueError):
+    """A landmark array that breaks the contract; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class LandmarkSequence:
+    points: np.ndarray  # float32 [frames, joints, 3]
+    presence: np.ndarray  # bool [frames]
+    layout: str
+    fps: float
+
+    def __post_init__(self) -> None:
+        validate(self.points, self.presence, self.layout, self.fps)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+
+def validate(points: np.ndarray, presence: np.ndarray, layout: str, fps: float) -> None:
+    """Raise :class:`LandmarkError` naming the first broken rule."""
+    if layout not in JOINT_LAYOUTS:
+        raise LandmarkError(f"unknown joint layout {layout!r}; known: {sorted(JOINT_LAYOUTS)}")
+    if points.ndim != 3 or points.shape[2] != 3:
+        raise LandmarkError(f"landmarks must be [frames, joints, 3], got shape {points.shape}")
+    if points.shape[1] != JOINT_LAYOUTS[layout]:
+        raise LandmarkError(
+            f"layout {layout} has {JOINT_LAYOUTS[layout]} joints, array has {points.shape[1]}"
+        )
+    if points.shape[0] == 0 or not presence.any():
+        raise LandmarkError("no frame has landmarks (empty recording or nothing detected)")
+    if presence.shape != (points.shape[0],):
+        raise LandmarkError(f"presence mask shape {presence.shape} != ({points.shape[0]},)")
+    if not np.isfinite(points[presence]).all():
+        raise LandmarkError("non-finite coordinates in frames marked present")
+    if not fps > 0:
+        raise LandmarkError(f"fps must be positive, got {fps}")
+
+
+def load_sequence(path: Path, layout: str, fps: float) -> LandmarkSequence:
+    """Load a ``.npy`` array (all frames present) or a ``.npz`` with ``points`` and ``presence``."""
+    path = Path(path)
+    if not path.is_file():
+        raise LandmarkError(f"landmark file not found: {path}")
+    try:
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                points, presence = z["points"], z["presence"].astype(bool)
+        else:
+            points = np.load(path, allow_pickle=False)
+            presence = np.ones(points.shape[0] if points.ndim else 0, dtype=bool)
+    except (OSError, ValueError, KeyError) as exc:
+        raise LandmarkError(f"cannot read landmarks from {path.name}: {exc}") from exc
+    return LandmarkSequence(points.astype(np.float32, copy=False), presence, layout, float(fps))

@@ -1,0 +1,113 @@
+"""Every figure ``evaluate`` reports, always with the baselines on the same folds.
+
+Continuous scores are kept for MAE and correlations (rounding would hide how
+close a prediction was); accuracy, F1 and the confusion matrix use the score
+rounded to the nearest valid label.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy.stats import pearsonr, spearmanr  # noqa: E402
+from sklearn.metrics import (  # noqa: E402
+    ConfusionMatrixDisplay,
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    mean_absolute_error,
+)
+
+PREDICTORS = {"model": "score", "baseline_majority": "baseline_majority", "baseline_mean": "baseline_mean"}
+METRICS = ("mae", "exact_acc", "within1_acc", "pearson", "spearman", "macro_f1", "qwk")
+
+
+def to_label(score: np.ndarray, min_label: int, max_label: int) -> np.ndarray:
+    return np.clip(np.rint(score), min_label, max_label).astype(int)
+
+
+def _correlation(fn: Any, a: np.ndarray, b: np.ndarray) -> float:
+    """NaN (not a crash) for a constant predictor, which has no defined correlation."""
+    if np.std(a) == 0 or np.std(b) == 0 or len(a) < 3:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(fn(a, b)[0])
+
+
+def score_metrics(y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4) -> dict[str, float]:
+    y = np.asarray(y, dtype=float)
+    score = np.asarray(score, dtype=float)
+    pred = to_label(score, min_label, max_label)
+    labels = list(range(min_label, max_label + 1))
+    return {
+        "mae": float(mean_absolute_error(y, score)),
+        "exact_acc": float(np.mean(pred == y)),
+        "within1_acc": float(np.mean(np.abs(pred - y) <= 1)),
+        "pearson": _correlation(pearsonr, y, score),
+        "spearman": _correlation(spearmanr, y, score),
+        "macro_f1": float(f1_score(y.astype(int), pred, labels=labels, average="macro", zero_division=0)),
+        "qwk": float(cohen_kappa_score(y.astype(int), pred, labels=labels, weights="quadratic"))
+        if len(np.unique(np.concatenate([y, pred]))) > 1
+        else float("nan"),
+    }
+
+
+def evaluate_predictions(predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4) -> dict[str, Any]:
+    """Pooled out-of-fold metrics, per-fold metrics and their mean/std, for model and baselines."""
+    report: dict[str, Any] = {"n_samples": len(predictions), "n_subjects": predictions["subject_id"].nunique(),
+                              "n_folds": predictions["fold"].nunique(), "pooled": {}, "folds": {}, "fold_summary": {}}
+    y = predictions["label"].to_numpy()
+    for who, col in PREDICTORS.items():
+        report["pooled"][who] = score_metrics(y, predictions[col].to_numpy(), min_label, max_label)
+        per_fold = {
+            int(k): score_metrics(g["label"].to_numpy(), g[col].to_numpy(), min_label, max_label)
+            for k, g in predictions.groupby("fold")
+        }
+        report["folds"][who] = per_fold
+        frame = pd.DataFrame(per_fold).T
+        report["fold_summary"][who] = {
+            m: {"mean": float(frame[m].mean()), "std": float(frame[m].std(ddof=0))} for m in METRICS
+        }
+    return report
+
+
+def flat_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """One naming scheme for MLflow and DVC: ``{predictor}_{metric}``, ``..._fold_mean/std``, ``fold{k}_...``."""
+    flat: dict[str, float] = {}
+    for who, metrics in report["pooled"].items():
+        flat |= {f"{who}_{m}": v for m, v in metrics.items()}
+        for m, s in report["fold_summary"][who].items():
+            flat[f"{who}_{m}_fold_mean"] = s["mean"]
+            flat[f"{who}_{m}_fold_std"] = s["std"]
+        for k, metrics_k in report["folds"][who].items():
+            flat |= {f"fold{k}_{who}_{m}": v for m, v in metrics_k.items()}
+    return {k: v for k, v in flat.items() if np.isfinite(v)}
+
+
+def confusion_figure(y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4,
+                     title: str = "") -> plt.Figure:
+    labels = list(range(min_label, max_label + 1))
+    cm = confusion_matrix(np.asarray(y, int), to_label(score, min_label, max_label), labels=labels)
+    fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=120)
+    ConfusionMatrixDisplay(cm, display_labels=labels).plot(ax=ax, cmap="Blues", colorbar=False)
+    ax.set_xlabel("predicted score")
+    ax.set_ylabel("rated score")
+    ax.set_title(title or "out-of-fold confusion")
+    fig.tight_layout()
+    return fig
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    """Markdown table of pooled metrics, model beside baselines, for logs and READMEs."""
+    rows = ["| predictor | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
+    for who, metrics in report["pooled"].items():
+        rows.append(f"| {who} | " + " | ".join(f"{metrics[m]:.3f}" for m in METRICS) + " |")
+    return "\n".join(rows)

@@ -1,0 +1,5 @@
+"""Estimators with one scikit-learn contract, so splits, metrics and the registry treat them alike."""
+
+from hawkeye.models.classical import ScoreModel
+
+__all__ = ["ScoreModel"]

@@ -1,0 +1,146 @@
+"""MLflow adapter: run metadata, evaluation logging and the model registry with aliases.
+
+One of the two modules of the domain that reach outside (DESIGN.md). Every
+function logs into the *active* MLflow run, which ZenML's experiment tracker
+or the CLI starts, so the same code serves both.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+import skops.io
+import yaml
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+from hawkeye.config import GateConfig
+from hawkeye.gate import Champion, Decision, decide
+from hawkeye.metrics import confusion_figure, flat_metrics, summary_table
+from hawkeye.paths import project_root, state_dir
+
+TAG_SPLIT = "hawkeye.split_hash"
+TAG_DATA = "hawkeye.data_dvc_md5"
+TAG_FINGERPRINT = "hawkeye.data_fingerprint"
+TAG_COMMIT = "hawkeye.git_commit"
+
+
+def default_tracking_uri() -> str:
+    """sqlite store under the project's state folder; ``MLFLOW_TRACKING_URI`` overrides it."""
+    return f"sqlite:///{state_dir() / 'mlflow.db'}"
+
+
+def default_artifact_root() -> str:
+    return (state_dir() / "mlartifacts").as_uri()
+
+
+def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
+    """Create the experiment with an explicit artifact folder (MLflow would use ./mlruns of the cwd)."""
+    client = MlflowClient(tracking_uri)
+    existing = client.get_experiment_by_name(name)
+    if existing is not None:
+        return existing.experiment_id
+    return client.create_experiment(name, artifact_location=f"{artifact_root.rstrip('/')}/{name}")
+
+
+def git_commit(root: Path | None = None) -> str:
+    """HEAD of the project, with ``-dirty`` when tracked files differ from it."""
+    root = root or project_root()
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def dvc_data_md5(root: Path | None = None) -> str:
+    """The md5 that ``data.dvc`` records for the raw data folder."""
+    path = (root or project_root()) / "data.dvc"
+    try:
+        outs = yaml.safe_load(path.read_text()).get("outs", [])
+        return str(outs[0]["md5"]) if outs else "none"
+    except (OSError, yaml.YAMLError, KeyError, IndexError, AttributeError):
+        return "none"
+
+
+def lineage_tags(fingerprint: str) -> dict[str, str]:
+    return {TAG_COMMIT: git_commit(), TAG_DATA: dvc_data_md5(), TAG_FINGERPRINT: fingerprint}
+
+
+def log_evaluation(report: dict[str, Any], predictions: pd.DataFrame, split_hash: str,
+                   min_label: int = 0, max_label: int = 4) -> dict[str, float]:
+    """Metrics, the confusion PNG, the predictions CSV and the full report into the active run."""
+    flat = flat_metrics(report)
+    mlflow.log_metrics(flat)
+    mlflow.set_tag(TAG_SPLIT, split_hash)
+    fig = confusion_figure(predictions["label"], predictions["score"], min_label, max_label)
+    mlflow.log_figure(fig, "plots/confusion.png")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "predictions.csv"
+        predictions.to_csv(csv, index=False)
+        mlflow.log_artifact(str(csv), "evaluation")
+    mlflow.log_dict(report, "evaluation/report.json")
+    mlflow.log_text(summary_table(report), "evaluation/summary.md")
+    return flat
+
+
+def _requirements() -> list[str]:
+    reqs = []
+    for pkg in ("hawkeye", "scikit-learn", "xgboost", "numpy", "pandas", "skops"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            continue
+    return reqs
+
+
+def current_champion(client: MlflowClient, name: str, metric: str) -> Champion | None:
+    try:
+        mv = client.get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None
+    value = mv.tags.get(f"metric.{metric}")
+    return Champion(mv.version, float(value) if value is not None else float("nan"), mv.tags.get(TAG_SPLIT, ""))
+
+
+def register_model(model: Any, example: pd.DataFrame, name: str, report: dict[str, Any],
+                   split_hash: str, gate: GateConfig, tags: dict[str, str]) -> dict[str, Any]:
+    """Log and register the model in the active run, then let the gate choose its alias."""
+    client = MlflowClient()
+    champion = current_champion(client, name, gate.metric)
+    decision: Decision = decide(report, split_hash, champion, gate)
+    example = example.head(5)
+    # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
+    # types listed here, which are the ones this model was just built from.
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        registered_model_name=name,
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+        pip_requirements=_requirements(),
+        serialization_format="skops",
+        skops_trusted_types=trusted,
+    )
+    version_ = str(info.registered_model_version)
+    pooled = report["pooled"]["model"]
+    version_tags = {**tags, TAG_SPLIT: split_hash, "gate.decision": decision.alias,
+                    "gate.reason": decision.reason, **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()}}
+    for key, value in version_tags.items():
+        client.set_model_version_tag(name, version_, key, value)
+    client.set_registered_model_alias(name, decision.alias, version_)
+    mlflow.set_tags({"gate.decision": decision.alias, "gate.reason": decision.reason,
+                     "registered_version": version_})
+    return {"model_name": name, "version": version_, "alias": decision.alias, "reason": decision.reason,
+            "previous_champion": champion.version if champion else None}

@@ -1,0 +1,1 @@
+"""ZenML stack definitions (``*.yaml``) and the code that brings them up."""

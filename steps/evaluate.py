@@ -1,0 +1,32 @@
+"""evaluate: MAE, accuracies, correlations, F1, confusion PNG, beside the baselines."""
+
+from typing import Annotated, Any
+
+import mlflow
+import pandas as pd
+from zenml import log_metadata, step
+
+from hawkeye.config import DatasetConfig
+from hawkeye.metrics import summary_table
+from hawkeye.metrics import evaluate_predictions
+from hawkeye.splits import split_hash
+from hawkeye.tracking import log_evaluation
+
+
+@step(experiment_tracker=True)
+def evaluate(
+    predictions: pd.DataFrame,
+    folds: pd.DataFrame,
+    ingest_quarantine: pd.DataFrame,
+    landmark_quarantine: pd.DataFrame,
+    dataset: dict,
+) -> Annotated[dict[str, Any], "report"]:
+    cfg = DatasetConfig.model_validate(dataset)
+    report = evaluate_predictions(predictions, cfg.min_label, cfg.max_label)
+    report["split_hash"] = split_hash(folds)
+    report["quarantined"] = {"ingest": len(ingest_quarantine), "landmark": len(landmark_quarantine)}
+    log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
+    mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
+    print(summary_table(report))
+    log_metadata(metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")})
+    return report

@@ -1,0 +1,18 @@
+"""landmark: landmark sequences -> one feature row a recording (a no-op for feature tables)."""
+
+from typing import Annotated
+
+import pandas as pd
+from zenml import log_metadata, step
+
+from hawkeye.config import DatasetConfig
+from hawkeye.features.extract import build_features
+
+
+@step
+def landmark(
+    manifest: pd.DataFrame, dataset: dict
+) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:
+    result = build_features(manifest, DatasetConfig.model_validate(dataset))
+    log_metadata(metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)})
+    return result.features, result.quarantine

@@ -1,0 +1,17 @@
+"""split: subject-grouped folds, checked for leakage; the split is a versioned artifact."""
+
+from typing import Annotated
+
+import pandas as pd
+from zenml import log_metadata, step
+
+from hawkeye.config import SplitConfig
+from hawkeye.splits import make_folds, split_hash
+
+
+@step
+def split(features: pd.DataFrame, split: dict) -> Annotated[pd.DataFrame, "folds"]:
+    folds = make_folds(features, SplitConfig.model_validate(split))
+    log_metadata(metadata={"split_hash": split_hash(folds), "folds": int(folds["fold"].nunique()),
+                           "subjects": int(folds["subject_id"].nunique())})
+    return folds
