@@ -7,14 +7,14 @@ pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path).
 from zenml import pipeline
 from zenml.client import Client
 
+import steps
 from hawkeye.config import RunConfig
 from hawkeye.data.fingerprint import dataset_fingerprint
 from hawkeye.tracking import default_artifact_root, ensure_experiment
-import steps
 
 
 def _experiment_settings(experiment: str) -> dict:
-    """Put the tracked steps in the task's MLflow experiment, created with a project-local artifact root."""
+    """Put tracked steps in the task's MLflow experiment, artifacts under the project state dir."""
     tracker = Client().active_stack.experiment_tracker
     if tracker is None or tracker.flavor != "mlflow":
         return {}
@@ -26,7 +26,9 @@ def _experiment_settings(experiment: str) -> dict:
 def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -> None:
     # This body runs when the pipeline is compiled: validate the whole configuration
     # up front and hash the data so that changed files miss the step cache.
-    cfg = RunConfig.model_validate({"dataset": dataset, "split": split, "model": model, "registry": registry})
+    cfg = RunConfig.model_validate(
+        {"dataset": dataset, "split": split, "model": model, "registry": registry}
+    )
     fingerprint = dataset_fingerprint(cfg.dataset)
     tracked = {"settings": _experiment_settings(cfg.registry.model_name)}
 
@@ -37,8 +39,11 @@ def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -
         features=features, folds=folds, model=model, dataset=dataset, fingerprint=fingerprint
     )
     report = steps.evaluate.with_options(**tracked)(
-        predictions=predictions, folds=folds, ingest_quarantine=ingest_quarantine,
-        landmark_quarantine=landmark_quarantine, dataset=dataset,
+        predictions=predictions,
+        folds=folds,
+        ingest_quarantine=ingest_quarantine,
+        landmark_quarantine=landmark_quarantine,
+        dataset=dataset,
     )
     steps.register.with_options(**tracked)(
         model=trained, features=features, report=report, registry=registry, fingerprint=fingerprint

@@ -8,6 +8,7 @@ after editing the YAML updates the components in place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -40,15 +41,19 @@ def _expand(value: Any) -> Any:
         return [_expand(v) for v in value]
     if not isinstance(value, str):
         return value
-    known = {"HAWKEYE_HOME": str(state_dir()),
-             "MLFLOW_TRACKING_URI": os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()}
+    known = {
+        "HAWKEYE_HOME": str(state_dir()),
+        "MLFLOW_TRACKING_URI": os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(),
+    }
 
     def sub(match: re.Match[str]) -> str:
         key = match.group(1)
         if key in known:
             return known[key]
         if key not in os.environ:
-            raise StackError(f"stack configuration uses ${{{key}}} but it is not set in the environment")
+            raise StackError(
+                f"stack configuration uses ${{{key}}} but it is not set in the environment"
+            )
         return os.environ[key]
 
     return re.sub(r"\$\{(\w+)\}", sub, value)
@@ -64,10 +69,8 @@ def load_definition(name: str) -> dict[str, Any]:
 def ensure_repository(root: Path) -> Client:
     """``zenml init`` at the project root unless it was done already; the client bound to it."""
     if not (root / ".zen").is_dir():
-        try:
+        with contextlib.suppress(InitializationException):  # another process got there first
             Client.initialize(root=root)
-        except InitializationException:
-            pass
     client = Client()
     client.activate_root(root)
     return client
@@ -79,11 +82,15 @@ def _ensure_component(client: Client, ctype: StackComponentType, spec: dict[str,
     try:
         existing = client.get_stack_component(ctype, name, allow_name_prefix_match=False)
     except KeyError:
-        client.create_stack_component(name=name, flavor=flavor, component_type=ctype, configuration=config)
+        client.create_stack_component(
+            name=name, flavor=flavor, component_type=ctype, configuration=config
+        )
         return "created"
     if existing.flavor_name != flavor:
-        raise StackError(f"{ctype.value} {name!r} exists with flavor {existing.flavor_name}, not {flavor}; "
-                         f"remove it with `zenml {ctype.value.replace('_', '-')} delete {name}`")
+        raise StackError(
+            f"{ctype.value} {name!r} exists with flavor {existing.flavor_name}, not {flavor}; "
+            f"remove it with `zenml {ctype.value.replace('_', '-')} delete {name}`"
+        )
     if any(existing.configuration.get(k) != v for k, v in config.items()):
         client.update_stack_component(name, ctype, configuration=config)
         return "updated"
@@ -106,7 +113,9 @@ def up(name: str = "local", activate: bool = True) -> dict[str, str]:
         stack = client.get_stack(stack_name, allow_name_prefix_match=False)
         current = {t: c[0].name for t, c in stack.components.items()}
         if current != components:
-            client.update_stack(stack_name, component_updates={t: [n] for t, n in components.items()})
+            client.update_stack(
+                stack_name, component_updates={t: [n] for t, n in components.items()}
+            )
             status[stack_name] = "updated"
         else:
             status[stack_name] = "unchanged"

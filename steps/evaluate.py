@@ -7,8 +7,7 @@ import pandas as pd
 from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig
-from hawkeye.metrics import summary_table
-from hawkeye.metrics import evaluate_predictions
+from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation
 
@@ -28,5 +27,7 @@ def evaluate(
     log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
     print(summary_table(report))
-    log_metadata(metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")})
+    log_metadata(
+        metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")}
+    )
     return report

@@ -15,6 +15,11 @@ def ingest(
 ) -> tuple[Annotated[pd.DataFrame, "manifest"], Annotated[pd.DataFrame, "ingest_quarantine"]]:
     """``fingerprint`` (the data's content hash) is only here so changed data misses the cache."""
     result = ingest_dataset(DatasetConfig.model_validate(dataset))
-    log_metadata(metadata={"recordings": len(result.manifest), "quarantined": len(result.quarantine),
-                           "data_fingerprint": fingerprint})
+    log_metadata(
+        metadata={
+            "recordings": len(result.manifest),
+            "quarantined": len(result.quarantine),
+            "data_fingerprint": fingerprint,
+        }
+    )
     return result.manifest, result.quarantine

@@ -14,5 +14,7 @@ def landmark(
     manifest: pd.DataFrame, dataset: dict
 ) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:
     result = build_features(manifest, DatasetConfig.model_validate(dataset))
-    log_metadata(metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)})
+    log_metadata(
+        metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)}
+    )
     return result.features, result.quarantine

@@ -2,8 +2,8 @@
 
 from typing import Annotated, Any
 
-import pandas as pd
 import mlflow
+import pandas as pd
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
@@ -18,14 +18,30 @@ logger = get_logger(__name__)
 
 @step(experiment_tracker=True)
 def register(
-    model: ScoreModel, features: pd.DataFrame, report: dict[str, Any], registry: dict, fingerprint: str
+    model: ScoreModel,
+    features: pd.DataFrame,
+    report: dict[str, Any],
+    registry: dict,
+    fingerprint: str,
 ) -> Annotated[dict[str, Any], "registration"]:
     cfg = RegisterConfig.model_validate(registry)
     # The run that owns the model version carries its figures even when train/evaluate were cached.
     mlflow.log_metrics(flat_metrics(report))
-    outcome = register_model(model, features[feature_columns(features)], cfg.model_name, report,
-                             report["split_hash"], cfg.gate, lineage_tags(fingerprint))
-    logger.info("Registered %s version %s as %s: %s", outcome["model_name"], outcome["version"],
-                outcome["alias"], outcome["reason"])
+    outcome = register_model(
+        model,
+        features[feature_columns(features)],
+        cfg.model_name,
+        report,
+        report["split_hash"],
+        cfg.gate,
+        lineage_tags(fingerprint),
+    )
+    logger.info(
+        "Registered %s version %s as %s: %s",
+        outcome["model_name"],
+        outcome["version"],
+        outcome["alias"],
+        outcome["reason"],
+    )
     log_metadata(metadata={k: str(v) for k, v in outcome.items()})
     return outcome

@@ -12,6 +12,11 @@ from hawkeye.splits import make_folds, split_hash
 @step
 def split(features: pd.DataFrame, split: dict) -> Annotated[pd.DataFrame, "folds"]:
     folds = make_folds(features, SplitConfig.model_validate(split))
-    log_metadata(metadata={"split_hash": split_hash(folds), "folds": int(folds["fold"].nunique()),
-                           "subjects": int(folds["subject_id"].nunique())})
+    log_metadata(
+        metadata={
+            "split_hash": split_hash(folds),
+            "folds": int(folds["fold"].nunique()),
+            "subjects": int(folds["subject_id"].nunique()),
+        }
+    )
     return folds

@@ -19,11 +19,23 @@ def train(
     model_cfg = ModelConfig.model_validate(model)
     data_cfg = DatasetConfig.model_validate(dataset)
     mlflow.set_tags({**lineage_tags(fingerprint), "dataset": data_cfg.name, "task": data_cfg.task})
-    mlflow.log_params({"model": model_cfg.name, "mode": model_cfg.mode, "seed": model_cfg.seed,
-                       **{f"model.{k}": v for k, v in model_cfg.params.items()},
-                       "n_recordings": len(features), "n_subjects": features["subject_id"].nunique()})
+    mlflow.log_params(
+        {
+            "model": model_cfg.name,
+            "mode": model_cfg.mode,
+            "seed": model_cfg.seed,
+            **{f"model.{k}": v for k, v in model_cfg.params.items()},
+            "n_recordings": len(features),
+            "n_subjects": features["subject_id"].nunique(),
+        }
+    )
     result = cross_validate(features, folds, model_cfg, data_cfg.min_label, data_cfg.max_label)
-    mlflow.log_metrics({"train_seconds": result.fit_seconds,
-                        "train_samples_per_second": len(features) * folds["fold"].nunique()
-                        / max(result.fit_seconds, 1e-9)})
+    mlflow.log_metrics(
+        {
+            "train_seconds": result.fit_seconds,
+            "train_samples_per_second": len(features)
+            * folds["fold"].nunique()
+            / max(result.fit_seconds, 1e-9),
+        }
+    )
     return result.model, result.predictions

@@ -7,10 +7,13 @@ same functions the ZenML steps call.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +21,19 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from hawkeye.config import RunConfig, SyntheticConfig, load_run_config
+from hawkeye.config import ConfigError, RunConfig, SyntheticConfig, load_run_config
 from hawkeye.paths import project_root, resolve_data_path
 
-app = typer.Typer(help="Hawkeye: validated, traceable models of clinical motor tasks from video.",
-                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="Hawkeye: validated, traceable models of clinical motor tasks from video.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 stack_app = typer.Typer(help="Bring ZenML stacks from stacks/*.yaml up.", no_args_is_help=True)
 data_app = typer.Typer(help="Datasets: generate the embedded synthetic data.", no_args_is_help=True)
-stage_app = typer.Typer(help="Pipeline stages on files, as dvc.yaml calls them.", no_args_is_help=True)
+stage_app = typer.Typer(
+    help="Pipeline stages on files, as dvc.yaml calls them.", no_args_is_help=True
+)
 app.add_typer(stack_app, name="stack")
 app.add_typer(data_app, name="data")
 app.add_typer(stage_app, name="stage")
@@ -36,8 +44,10 @@ def _enter_project() -> Path:
     """Work from the project root so that ``pipelines``/``steps``/``stacks`` import as in ZenML."""
     root = project_root()
     if not (root / "pipelines" / "training.py").is_file():
-        console.print("[red]Run hawkeye from a Hawkeye checkout (no pipelines/training.py found above "
-                      f"{Path.cwd()}).[/red]")
+        console.print(
+            "[red]Run hawkeye from a Hawkeye checkout (no pipelines/training.py found above "
+            f"{Path.cwd()}).[/red]"
+        )
         raise typer.Exit(2)
     os.chdir(root)
     if str(root) not in sys.path:
@@ -51,7 +61,9 @@ def _config_path(config: str, root: Path) -> Path:
         if path.is_file():
             return path.resolve()
     known = sorted(p.stem for p in (root / "pipelines" / "configs").glob("*.yaml"))
-    console.print(f"[red]No run configuration {config!r}.[/red] Known: {', '.join(known)} (or a path).")
+    console.print(
+        f"[red]No run configuration {config!r}.[/red] Known: {', '.join(known)} (or a path)."
+    )
     raise typer.Exit(2)
 
 
@@ -65,7 +77,9 @@ def _ensure_stack(stack: str | None) -> str:
         return active.name
     name = stack or "local"
     changes = up(name)
-    console.print(f"stack [bold]{name}[/bold]: " + ", ".join(f"{k} {v}" for k, v in changes.items()))
+    console.print(
+        f"stack [bold]{name}[/bold]: " + ", ".join(f"{k} {v}" for k, v in changes.items())
+    )
     return Client().active_stack.name
 
 
@@ -76,20 +90,32 @@ def _step_output(run: Any, step: str, name: str) -> Any:
 
 @app.command()
 def run(
-    config: str = typer.Argument("demo", help="name in pipelines/configs/ (demo, park, ...) or a YAML path"),
-    stack: str | None = typer.Option(None, help="stack from stacks/ to bring up and use; default: the "
-                                     "active stack if it has an experiment tracker, else 'local'"),
+    config: str = typer.Argument(
+        "demo", help="name in pipelines/configs/ (demo, park, ...) or a YAML path"
+    ),
+    stack: str | None = typer.Option(
+        None,
+        help="stack from stacks/ to bring up and use; default: the "
+        "active stack if it has an experiment tracker, else 'local'",
+    ),
     cache: bool = typer.Option(True, help="reuse unchanged steps from earlier runs"),
 ) -> None:
     """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
     root = _enter_project()
     path = _config_path(config, root)
-    cfg = load_run_config(path)  # fail on a bad config before ZenML starts
+    cfg = _params(path)  # fail on a bad config before ZenML starts
     stack_name = _ensure_stack(stack)
     from pipelines.training import training_pipeline
 
     start = time.perf_counter()
-    result = training_pipeline.with_options(config_path=str(path), enable_cache=cache)()
+    try:
+        result = training_pipeline.with_options(config_path=str(path), enable_cache=cache)()
+    except Exception as exc:  # the failing step has logged its error above; no traceback on top
+        console.print(
+            f"[red]Pipeline failed: {exc}[/red]\nThe failing step's log above says why; "
+            "fix the input or configuration and run again (finished steps are cached)."
+        )
+        raise typer.Exit(1) from exc
     wall = time.perf_counter() - start
     from hawkeye.metrics import summary_table
     from hawkeye.tracking import default_tracking_uri
@@ -97,15 +123,24 @@ def run(
     report = _step_output(result, "evaluate", "report")
     outcome = _step_output(result, "register", "registration")
     uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
-    console.print(f"\n[bold]{result.name}[/bold] on stack {stack_name}: {result.status.value} in {wall:.1f} s")
-    console.print(f"{cfg.dataset.name}: {report['n_samples']} recordings, {report['n_subjects']} subjects, "
-                  f"{report['n_folds']} subject-grouped folds (out-of-fold figures)\n")
+    console.print(
+        f"\n[bold]{result.name}[/bold] on stack {stack_name}: {result.status.value} in {wall:.1f} s"
+    )
+    console.print(
+        f"{cfg.dataset.name}: {report['n_samples']} recordings, {report['n_subjects']} subjects, "
+        f"{report['n_folds']} subject-grouped folds (out-of-fold figures)\n"
+    )
     console.print(summary_table(report))
-    console.print(f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
-                  f"{outcome['reason']}")
-    console.print(f"\nOpen the MLflow UI on these results:\n  mlflow ui --backend-store-uri {uri} --port 5000\n"
-                  "  then browse http://127.0.0.1:5000 (experiment "
-                  f"'{cfg.registry.model_name}', model '{outcome['model_name']}')")
+    console.print(
+        f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
+        f"{outcome['reason']}"
+    )
+    console.print(
+        "\nOpen the MLflow UI on these results:\n"
+        f"  mlflow ui --backend-store-uri {uri} --port 5000\n"
+        "  then browse http://127.0.0.1:5000 (experiment "
+        f"'{cfg.registry.model_name}', model '{outcome['model_name']}')"
+    )
 
 
 @app.command()
@@ -115,8 +150,21 @@ def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
 
     _enter_project()
     uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
-    os.execvp(sys.executable, [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri,
-                               "--host", "127.0.0.1", "--port", str(port)])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "ui",
+            "--backend-store-uri",
+            uri,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+    )
 
 
 @stack_app.command("up")
@@ -163,15 +211,40 @@ PARAMS = typer.Option(Path("params.yaml"), help="run parameters (same schema as 
 WORK = typer.Option(Path("data/processed"), help="folder of intermediate files")
 
 
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Input problems the domain explains itself: print the explanation, not a traceback."""
+    from hawkeye.data.ingest import DatasetError
+    from hawkeye.data.quarantine import QuarantineExceeded
+    from hawkeye.splits import LeakageError
+
+    try:
+        yield
+    except (DatasetError, QuarantineExceeded, LeakageError, FileNotFoundError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _stage(fn: Any) -> Any:
+    """Register a stage command whose input errors print as messages."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _clear_errors():
+            return fn(*args, **kwargs)
+
+    return stage_app.command(fn.__name__.removeprefix("stage_"))(wrapper)
+
+
 def _params(params: Path) -> RunConfig:
     try:
         return load_run_config(params)
-    except Exception as exc:  # pydantic / yaml errors: say which file, not a traceback
-        console.print(f"[red]{params}: {exc}[/red]")
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
 
 
-@stage_app.command("ingest")
+@_stage
 def stage_ingest(params: Path = PARAMS, work: Path = WORK) -> None:
     """Dataset -> manifest.parquet + quarantine_ingest.csv."""
     from hawkeye.data.ingest import ingest
@@ -183,7 +256,7 @@ def stage_ingest(params: Path = PARAMS, work: Path = WORK) -> None:
     print(f"{len(result.manifest)} recordings, {len(result.quarantine)} quarantined")
 
 
-@stage_app.command("landmark")
+@_stage
 def stage_landmark(params: Path = PARAMS, work: Path = WORK) -> None:
     """manifest.parquet -> features.parquet + quarantine_landmark.csv."""
     from hawkeye.features.extract import build_features
@@ -194,7 +267,7 @@ def stage_landmark(params: Path = PARAMS, work: Path = WORK) -> None:
     print(f"{len(result.features)} feature rows, {len(result.quarantine)} quarantined")
 
 
-@stage_app.command("split")
+@_stage
 def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
     """features.parquet -> folds.parquet (subject-grouped, leakage-checked)."""
     from hawkeye.splits import make_folds, split_hash
@@ -204,7 +277,7 @@ def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
     print(f"{folds['fold'].nunique()} folds, split {split_hash(folds)}")
 
 
-@stage_app.command("train")
+@_stage
 def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
     """features + folds -> model.skops + predictions.parquet (out-of-fold)."""
     import skops.io
@@ -212,16 +285,24 @@ def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
     from hawkeye.training import cross_validate
 
     cfg = _params(params)
-    result = cross_validate(pd.read_parquet(work / "features.parquet"), pd.read_parquet(work / "folds.parquet"),
-                            cfg.model, cfg.dataset.min_label, cfg.dataset.max_label)
+    result = cross_validate(
+        pd.read_parquet(work / "features.parquet"),
+        pd.read_parquet(work / "folds.parquet"),
+        cfg.model,
+        cfg.dataset.min_label,
+        cfg.dataset.max_label,
+    )
     skops.io.dump(result.model, work / "model.skops")
     result.predictions.to_parquet(work / "predictions.parquet", index=False)
     print(f"trained {cfg.model.name} in {result.fit_seconds:.1f} s")
 
 
-@stage_app.command("evaluate")
-def stage_evaluate(params: Path = PARAMS, work: Path = WORK,
-                   reports: Path = typer.Option(Path("reports/demo"), help="metrics and plots folder")) -> None:
+@_stage
+def stage_evaluate(
+    params: Path = PARAMS,
+    work: Path = WORK,
+    reports: Path = typer.Option(Path("reports/demo"), help="metrics and plots folder"),
+) -> None:
     """predictions -> metrics.json, confusion.png, predictions.csv (beside the baselines)."""
     from hawkeye.metrics import confusion_figure, evaluate_predictions, summary_table
     from hawkeye.splits import split_hash
@@ -231,12 +312,15 @@ def stage_evaluate(params: Path = PARAMS, work: Path = WORK,
     report = evaluate_predictions(predictions, cfg.dataset.min_label, cfg.dataset.max_label)
     reports.mkdir(parents=True, exist_ok=True)
     # Pooled out-of-fold figures, nested by predictor: `dvc metrics show/diff` prints model.mae, ...
-    metrics: dict[str, Any] = {who: {k: round(v, 6) for k, v in m.items()} for who, m in report["pooled"].items()}
+    metrics: dict[str, Any] = {
+        who: {k: round(v, 6) for k, v in m.items()} for who, m in report["pooled"].items()
+    }
     metrics["split_hash"] = split_hash(pd.read_parquet(work / "folds.parquet"))
     (reports / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     predictions.to_csv(reports / "predictions.csv", index=False)
-    confusion_figure(predictions["label"], predictions["score"], cfg.dataset.min_label,
-                     cfg.dataset.max_label).savefig(reports / "confusion.png")
+    confusion_figure(
+        predictions["label"], predictions["score"], cfg.dataset.min_label, cfg.dataset.max_label
+    ).savefig(reports / "confusion.png")
     print(summary_table(report))
 
 

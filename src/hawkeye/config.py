@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Strict(BaseModel):
@@ -32,7 +32,9 @@ class DatasetConfig(_Strict):
 
     name: str
     kind: Literal["landmarks", "feature_table"]
-    path: str = Field(description="annotation CSV (landmarks) or feature table; 'shared:' prefix allowed")
+    path: str = Field(
+        description="annotation CSV (landmarks) or feature table; 'shared:' prefix allowed"
+    )
     task: str = "finger_tapping"
     format: Literal["hawkeye", "park"] = "hawkeye"
     min_label: int = 0
@@ -86,7 +88,31 @@ class RunConfig(_Strict):
         return self
 
 
+class ConfigError(ValueError):
+    """A run configuration that cannot be used; the message lists every field to fix."""
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line a problem, ``field.path: what is wrong (got value)``."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        got = (
+            f" (got {err['input']!r})"
+            if err["type"] != "missing" and not isinstance(err["input"], dict)
+            else ""
+        )
+        lines.append(f"  {where}: {err['msg']}{got}")
+    return "\n".join(lines)
+
+
 def load_run_config(path: Path) -> RunConfig:
     """Read a ZenML run configuration (``parameters:`` section) or a params.yaml."""
-    raw = yaml.safe_load(Path(path).read_text()) or {}
-    return RunConfig.model_validate(raw.get("parameters", raw))
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read YAML ({exc})") from exc
+    try:
+        return RunConfig.model_validate(raw.get("parameters", raw))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid run configuration\n{describe_errors(exc)}") from exc

@@ -37,27 +37,40 @@ def _better(a: float, b: float, greater_is_better: bool) -> bool:
     return a > b if greater_is_better else a < b
 
 
-def decide(report: dict[str, Any], split_hash: str, champion: Champion | None, gate: GateConfig) -> Decision:
+def decide(
+    report: dict[str, Any], split_hash: str, champion: Champion | None, gate: GateConfig
+) -> Decision:
     pooled = report["pooled"]
     m = gate.metric
     value = pooled["model"][m]
-    baselines = {who: v[m] for who, v in pooled.items() if who.startswith("baseline") and math.isfinite(v[m])}
+    baselines = {
+        who: v[m] for who, v in pooled.items() if who.startswith("baseline") and math.isfinite(v[m])
+    }
     if not math.isfinite(value):
         return Decision(False, f"{m} is not finite ({value}); nothing to compare")
     if baselines:
-        best_name, best = (max if gate.greater_is_better else min)(baselines.items(), key=lambda kv: kv[1])
+        best_name, best = (max if gate.greater_is_better else min)(
+            baselines.items(), key=lambda kv: kv[1]
+        )
         margin = gate.min_improvement_over_baseline
         target = best + margin if gate.greater_is_better else best - margin
         if not _better(value, target, gate.greater_is_better) and value != target:
-            return Decision(False, f"{m}={value:.4f} does not beat {best_name} ({best:.4f}) by {margin}")
+            return Decision(
+                False, f"{m}={value:.4f} does not beat {best_name} ({best:.4f}) by {margin}"
+            )
     if champion is None:
         return Decision(True, f"{m}={value:.4f} beats the baselines and there is no champion yet")
     if champion.split_hash != split_hash:
         return Decision(
             False,
-            f"champion v{champion.version} was evaluated on another split ({champion.split_hash} != "
+            f"champion v{champion.version} was evaluated on another split "
+            f"({champion.split_hash} != "
             f"{split_hash}); not comparable, promote by hand after re-evaluation",
         )
     if _better(value, champion.value, gate.greater_is_better):
-        return Decision(True, f"{m}={value:.4f} beats champion v{champion.version} ({champion.value:.4f})")
-    return Decision(False, f"{m}={value:.4f} does not beat champion v{champion.version} ({champion.value:.4f})")
+        return Decision(
+            True, f"{m}={value:.4f} beats champion v{champion.version} ({champion.value:.4f})"
+        )
+    return Decision(
+        False, f"{m}={value:.4f} does not beat champion v{champion.version} ({champion.value:.4f})"
+    )

@@ -13,11 +13,11 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy.stats import pearsonr, spearmanr  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import (
     ConfusionMatrixDisplay,
     cohen_kappa_score,
     confusion_matrix,
@@ -25,7 +25,11 @@ from sklearn.metrics import (  # noqa: E402
     mean_absolute_error,
 )
 
-PREDICTORS = {"model": "score", "baseline_majority": "baseline_majority", "baseline_mean": "baseline_mean"}
+PREDICTORS = {
+    "model": "score",
+    "baseline_majority": "baseline_majority",
+    "baseline_mean": "baseline_mean",
+}
 METRICS = ("mae", "exact_acc", "within1_acc", "pearson", "spearman", "macro_f1", "qwk")
 
 
@@ -42,7 +46,9 @@ def _correlation(fn: Any, a: np.ndarray, b: np.ndarray) -> float:
         return float(fn(a, b)[0])
 
 
-def score_metrics(y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4) -> dict[str, float]:
+def score_metrics(
+    y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4
+) -> dict[str, float]:
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
     pred = to_label(score, min_label, max_label)
@@ -53,17 +59,27 @@ def score_metrics(y: np.ndarray, score: np.ndarray, min_label: int = 0, max_labe
         "within1_acc": float(np.mean(np.abs(pred - y) <= 1)),
         "pearson": _correlation(pearsonr, y, score),
         "spearman": _correlation(spearmanr, y, score),
-        "macro_f1": float(f1_score(y.astype(int), pred, labels=labels, average="macro", zero_division=0)),
+        "macro_f1": float(
+            f1_score(y.astype(int), pred, labels=labels, average="macro", zero_division=0)
+        ),
         "qwk": float(cohen_kappa_score(y.astype(int), pred, labels=labels, weights="quadratic"))
         if len(np.unique(np.concatenate([y, pred]))) > 1
         else float("nan"),
     }
 
 
-def evaluate_predictions(predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4) -> dict[str, Any]:
+def evaluate_predictions(
+    predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4
+) -> dict[str, Any]:
     """Pooled out-of-fold metrics, per-fold metrics and their mean/std, for model and baselines."""
-    report: dict[str, Any] = {"n_samples": len(predictions), "n_subjects": predictions["subject_id"].nunique(),
-                              "n_folds": predictions["fold"].nunique(), "pooled": {}, "folds": {}, "fold_summary": {}}
+    report: dict[str, Any] = {
+        "n_samples": len(predictions),
+        "n_subjects": predictions["subject_id"].nunique(),
+        "n_folds": predictions["fold"].nunique(),
+        "pooled": {},
+        "folds": {},
+        "fold_summary": {},
+    }
     y = predictions["label"].to_numpy()
     for who, col in PREDICTORS.items():
         report["pooled"][who] = score_metrics(y, predictions[col].to_numpy(), min_label, max_label)
@@ -80,7 +96,7 @@ def evaluate_predictions(predictions: pd.DataFrame, min_label: int = 0, max_labe
 
 
 def flat_metrics(report: dict[str, Any]) -> dict[str, float]:
-    """One naming scheme for MLflow and DVC: ``{predictor}_{metric}``, ``..._fold_mean/std``, ``fold{k}_...``."""
+    """One naming scheme: ``{predictor}_{metric}``, ``..._fold_mean/std``, ``fold{k}_...``."""
     flat: dict[str, float] = {}
     for who, metrics in report["pooled"].items():
         flat |= {f"{who}_{m}": v for m, v in metrics.items()}
@@ -92,8 +108,9 @@ def flat_metrics(report: dict[str, Any]) -> dict[str, float]:
     return {k: v for k, v in flat.items() if np.isfinite(v)}
 
 
-def confusion_figure(y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4,
-                     title: str = "") -> plt.Figure:
+def confusion_figure(
+    y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4, title: str = ""
+) -> plt.Figure:
     labels = list(range(min_label, max_label + 1))
     cm = confusion_matrix(np.asarray(y, int), to_label(score, min_label, max_label), labels=labels)
     fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=120)

@@ -51,3 +51,12 @@ def resolve_data_path(path: str) -> Path:
         return shared_data_dir() / path.removeprefix("shared:")
     p = Path(path).expanduser()
     return p if p.is_absolute() else project_root() / p
+
+
+def portable_path(path: Path) -> str:
+    """Relative to the project root when inside it, so manifests are identical across clones."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(project_root()).as_posix()
+    except ValueError:
+        return str(resolved)

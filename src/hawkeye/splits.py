@@ -37,7 +37,9 @@ def make_folds(table: pd.DataFrame, cfg: SplitConfig) -> pd.DataFrame:
     y = table["label"].to_numpy()
     for k, (_, test_idx) in enumerate(splitter.split(np.zeros(len(table)), y, groups)):
         fold[test_idx] = k
-    split = pd.DataFrame({"sample_id": table["sample_id"].astype(str), "subject_id": groups, "fold": fold})
+    split = pd.DataFrame(
+        {"sample_id": table["sample_id"].astype(str), "subject_id": groups, "fold": fold}
+    )
     check_no_leakage(split)
     return split
 

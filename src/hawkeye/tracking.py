@@ -42,7 +42,7 @@ def default_artifact_root() -> str:
 
 
 def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
-    """Create the experiment with an explicit artifact folder (MLflow would use ./mlruns of the cwd)."""
+    """Create the experiment with an explicit artifact folder (MLflow would use ./mlruns)."""
     client = MlflowClient(tracking_uri)
     existing = client.get_experiment_by_name(name)
     if existing is not None:
@@ -54,10 +54,16 @@ def git_commit(root: Path | None = None) -> str:
     """HEAD of the project, with ``-dirty`` when tracked files differ from it."""
     root = root or project_root()
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{sha}-dirty" if dirty else sha
@@ -77,8 +83,13 @@ def lineage_tags(fingerprint: str) -> dict[str, str]:
     return {TAG_COMMIT: git_commit(), TAG_DATA: dvc_data_md5(), TAG_FINGERPRINT: fingerprint}
 
 
-def log_evaluation(report: dict[str, Any], predictions: pd.DataFrame, split_hash: str,
-                   min_label: int = 0, max_label: int = 4) -> dict[str, float]:
+def log_evaluation(
+    report: dict[str, Any],
+    predictions: pd.DataFrame,
+    split_hash: str,
+    min_label: int = 0,
+    max_label: int = 4,
+) -> dict[str, float]:
     """Metrics, the confusion PNG, the predictions CSV and the full report into the active run."""
     flat = flat_metrics(report)
     mlflow.log_metrics(flat)
@@ -110,11 +121,22 @@ def current_champion(client: MlflowClient, name: str, metric: str) -> Champion |
     except MlflowException:
         return None
     value = mv.tags.get(f"metric.{metric}")
-    return Champion(mv.version, float(value) if value is not None else float("nan"), mv.tags.get(TAG_SPLIT, ""))
+    return Champion(
+        str(mv.version),
+        float(value) if value is not None else float("nan"),
+        mv.tags.get(TAG_SPLIT, ""),
+    )
 
 
-def register_model(model: Any, example: pd.DataFrame, name: str, report: dict[str, Any],
-                   split_hash: str, gate: GateConfig, tags: dict[str, str]) -> dict[str, Any]:
+def register_model(
+    model: Any,
+    example: pd.DataFrame,
+    name: str,
+    report: dict[str, Any],
+    split_hash: str,
+    gate: GateConfig,
+    tags: dict[str, str],
+) -> dict[str, Any]:
     """Log and register the model in the active run, then let the gate choose its alias."""
     client = MlflowClient()
     champion = current_champion(client, name, gate.metric)
@@ -135,12 +157,27 @@ def register_model(model: Any, example: pd.DataFrame, name: str, report: dict[st
     )
     version_ = str(info.registered_model_version)
     pooled = report["pooled"]["model"]
-    version_tags = {**tags, TAG_SPLIT: split_hash, "gate.decision": decision.alias,
-                    "gate.reason": decision.reason, **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()}}
+    version_tags = {
+        **tags,
+        TAG_SPLIT: split_hash,
+        "gate.decision": decision.alias,
+        "gate.reason": decision.reason,
+        **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
+    }
     for key, value in version_tags.items():
         client.set_model_version_tag(name, version_, key, value)
     client.set_registered_model_alias(name, decision.alias, version_)
-    mlflow.set_tags({"gate.decision": decision.alias, "gate.reason": decision.reason,
-                     "registered_version": version_})
-    return {"model_name": name, "version": version_, "alias": decision.alias, "reason": decision.reason,
-            "previous_champion": champion.version if champion else None}
+    mlflow.set_tags(
+        {
+            "gate.decision": decision.alias,
+            "gate.reason": decision.reason,
+            "registered_version": version_,
+        }
+    )
+    return {
+        "model_name": name,
+        "version": version_,
+        "alias": decision.alias,
+        "reason": decision.reason,
+        "previous_champion": champion.version if champion else None,
+    }

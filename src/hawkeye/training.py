@@ -1,4 +1,4 @@
-"""Cross-validated training: out-of-fold predictions for every recording, baselines on the same folds."""
+"""Cross-validated training: out-of-fold predictions for every recording, baselines alike."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def build_model(cfg: ModelConfig, min_label: int, max_label: int) -> ScoreModel:
 
 
 def cross_validate(
-    table: pd.DataFrame, split: pd.DataFrame, cfg: ModelConfig, min_label: int = 0, max_label: int = 4
+    table: pd.DataFrame,
+    split: pd.DataFrame,
+    cfg: ModelConfig,
+    min_label: int = 0,
+    max_label: int = 4,
 ) -> TrainResult:
     """Fit one model per fold and score its held-out subjects.
 
@@ -35,13 +39,17 @@ def cross_validate(
     """
     data = table.merge(split[["sample_id", "fold"]], on="sample_id", how="inner", validate="1:1")
     if len(data) != len(table):
-        raise ValueError(f"split covers {len(data)} of {len(table)} recordings; re-run the split step")
+        raise ValueError(
+            f"split covers {len(data)} of {len(table)} recordings; re-run the split step"
+        )
     features = feature_columns(table)
     out = []
     start = time.perf_counter()
     for k in sorted(data["fold"].unique()):
         train, test = data[data["fold"] != k], data[data["fold"] == k]
-        model = build_model(cfg, min_label, max_label).fit(train[features], train["label"].to_numpy())
+        model = build_model(cfg, min_label, max_label).fit(
+            train[features], train["label"].to_numpy()
+        )
         y_train = train["label"].to_numpy()
         values, counts = np.unique(y_train, return_counts=True)
         score = model.predict(test[features])

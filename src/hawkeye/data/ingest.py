@@ -12,6 +12,7 @@ from hawkeye.data import park
 from hawkeye.data.fingerprint import prepare
 from hawkeye.data.manifest import REQUIRED, check_row, missing_columns
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.paths import portable_path
 
 
 class DatasetError(ValueError):
@@ -101,5 +102,5 @@ def validate_manifest(frame: pd.DataFrame, cfg: DatasetConfig, base: Path) -> In
     manifest["subject_id"] = manifest["subject_id"].astype(str)
     manifest["sample_id"] = manifest["sample_id"].astype(str)
     if cfg.kind == "landmarks":
-        manifest["source"] = [str((base / s).resolve()) for s in manifest["source"]]
+        manifest["source"] = [portable_path(base / s) for s in manifest["source"]]
     return IngestResult(manifest, quarantine.frame())

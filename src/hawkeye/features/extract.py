@@ -13,6 +13,7 @@ from hawkeye.data.quarantine import Quarantine
 from hawkeye.features import table
 from hawkeye.features.tapping import tapping_features
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence, load_sequence
+from hawkeye.paths import resolve_data_path
 
 EXTRACTORS: dict[str, Callable[[LandmarkSequence], dict[str, float]]] = {
     "finger_tapping": tapping_features,
@@ -28,8 +29,10 @@ class FeatureResult:
 def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
     """Features for every recording; a feature-table dataset passes through unchanged."""
     if cfg.kind == "feature_table":
-        return FeatureResult(manifest.drop(columns=["source", "fps"]).reset_index(drop=True),
-                             Quarantine("landmark").frame())
+        return FeatureResult(
+            manifest.drop(columns=["source", "fps"]).reset_index(drop=True),
+            Quarantine("landmark").frame(),
+        )
     if cfg.task not in EXTRACTORS:
         raise ValueError(f"no feature extractor for task {cfg.task!r}; known: {sorted(EXTRACTORS)}")
     extract = EXTRACTORS[cfg.task]
@@ -37,7 +40,9 @@ def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
     rows, kept = [], []
     for i, rec in tqdm(manifest.iterrows(), total=len(manifest), desc="features", unit="rec"):
         try:
-            seq = load_sequence(rec["source"], rec.get("layout", "mediapipe_hand_21"), rec["fps"])
+            seq = load_sequence(
+                resolve_data_path(rec["source"]), rec.get("layout", "mediapipe_hand_21"), rec["fps"]
+            )
             rows.append(extract(seq))
             kept.append(i)
         except LandmarkError as exc:

@@ -1,4 +1,4 @@
-"""Estimators with one scikit-learn contract, so splits, metrics and the registry treat them alike."""
+"""Estimators with one scikit-learn contract: splits, metrics and the registry treat them alike."""
 
 from hawkeye.models.classical import ScoreModel
 

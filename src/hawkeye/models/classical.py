@@ -15,8 +15,14 @@ from xgboost import XGBClassifier, XGBRegressor
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "random_forest": {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1},
-    "xgboost": {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
-                "colsample_bytree": 0.8, "n_jobs": 2},
+    "xgboost": {
+        "n_estimators": 300,
+        "max_depth": 3,
+        "learning_rate": 0.05,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "n_jobs": 2,
+    },
 }
 
 
@@ -60,8 +66,9 @@ class ScoreModel(RegressorMixin, BaseEstimator):
         if self.mode == "classification":
             self.encoder_ = LabelEncoder().fit(y)
             y = self.encoder_.transform(y)
-        self.pipeline_ = Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                                   ("model", est)])
+        self.pipeline_ = Pipeline(
+            [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("model", est)]
+        )
         self.pipeline_.fit(X.to_numpy(dtype=float), y)
         return self
 

@@ -1,0 +1,148 @@
+"""The ZenML training pipeline for real: local ZenML store, MLflow sqlite store, registry, cache."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import isolated_env, run
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "dataset": {
+        "name": "tiny_tapping",
+        "kind": "landmarks",
+        "path": "data/raw/tiny/annotations.csv",
+        "synthetic": {"n_subjects": 8, "seed": 11},
+    },
+    "split": {"n_splits": 3},
+    "model": {"name": "random_forest", "params": {"n_estimators": 25}},
+    "registry": {"model_name": "tiny-tapping", "gate": {"min_improvement_over_baseline": 0.0}},
+}
+
+STATUS = """
+import json, sys
+from zenml.client import Client
+runs = Client().list_pipeline_runs(sort_by="desc:created", size=1)
+run = runs.items[0]
+steps = {n: s.status.value for n, s in run.steps.items()}
+print(json.dumps({"status": run.status.value, "steps": steps,
+                  "register": {k: str(v) for k, v in run.steps["register"].run_metadata.items()}}))
+"""
+
+
+def _write_config(project: Path, name: str, **overrides: dict) -> Path:
+    params = {k: {**v, **overrides.get(k, {})} for k, v in TINY.items()}
+    path = project / "pipelines" / "configs" / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"run_name": f"{name}-{{date}}-{{time}}", "parameters": params}))
+    return path
+
+
+def _last_run(project: Path, env: dict[str, str]) -> dict:
+    return json.loads(
+        run([sys.executable, "-c", STATUS], project, env).stdout.strip().splitlines()[-1]
+    )
+
+
+def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    env = isolated_env(project)
+    _write_config(project, "tiny")
+    _write_config(project, "tiny_xgb", model={"name": "xgboost", "params": {"n_estimators": 40}})
+
+    first = run(["hawkeye", "run", "tiny"], project, env)
+    assert "mlflow ui --backend-store-uri sqlite:///" in first.stderr
+    status = _last_run(project, env)
+    assert status["status"] == "completed"
+    assert set(status["steps"]) == {"ingest", "landmark", "split", "train", "evaluate", "register"}
+    assert set(status["steps"].values()) == {"completed"}
+
+    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("tiny-tapping")
+    assert exp is not None and exp.artifact_location.startswith((project / ".hawkeye").as_uri())
+    (mlrun,) = client.search_runs([exp.experiment_id])
+    metrics, tags, params = mlrun.data.metrics, mlrun.data.tags, mlrun.data.params
+    for key in (
+        "model_mae",
+        "model_exact_acc",
+        "model_within1_acc",
+        "model_pearson",
+        "model_spearman",
+        "model_macro_f1",
+        "baseline_majority_mae",
+        "baseline_mean_mae",
+        "fold0_model_mae",
+        "model_mae_fold_std",
+        "train_seconds",
+    ):
+        assert key in metrics, key
+    assert metrics["model_mae"] < metrics["baseline_mean_mae"]
+    assert params["model"] == "random_forest" and params["model.n_estimators"] == "25"
+    assert len(tags["hawkeye.git_commit"]) >= 40 and tags["hawkeye.data_dvc_md5"].endswith(".dir")
+    artifacts = {a.path for a in client.list_artifacts(mlrun.info.run_id, "plots")}
+    artifacts |= {a.path for a in client.list_artifacts(mlrun.info.run_id, "evaluation")}
+    assert {
+        "plots/confusion.png",
+        "evaluation/predictions.csv",
+        "evaluation/report.json",
+    } <= artifacts
+
+    champion = client.get_model_version_by_alias("tiny-tapping", "champion")
+    assert str(champion.version) == "1" and champion.run_id == mlrun.info.run_id
+    assert champion.tags["hawkeye.split_hash"] == tags["hawkeye.split_hash"]
+    assert float(champion.tags["metric.mae"]) == pytest.approx(metrics["model_mae"], rel=1e-4)
+
+    # The same run again is served from the ZenML cache: nothing retrained, nothing re-registered.
+    run(["hawkeye", "run", "tiny"], project, env)
+    status = _last_run(project, env)
+    assert set(status["steps"].values()) == {"cached"}
+    assert len(client.search_model_versions("name='tiny-tapping'")) == 1
+
+    # A competing model on the same split: the gate decides which one is champion.
+    run(["hawkeye", "run", "tiny_xgb"], project, env)
+    status = _last_run(project, env)
+    assert status["steps"]["split"] == "cached" and status["steps"]["train"] == "completed"
+    v2 = client.get_model_version("tiny-tapping", "2")
+    v2_mae, v1_mae = float(v2.tags["metric.mae"]), float(champion.tags["metric.mae"])
+    expected = "2" if v2_mae < v1_mae else "1"
+    assert str(client.get_model_version_by_alias("tiny-tapping", "champion").version) == expected
+    assert v2.tags["gate.decision"] == ("champion" if expected == "2" else "challenger")
+
+
+def test_zenml_cli_runs_the_same_pipeline(project: Path) -> None:
+    """`zenml pipeline run ... -c` is the other documented entry point."""
+    env = isolated_env(project)
+    config = _write_config(project, "tiny")
+    run(["hawkeye", "stack", "up", "local"], project, env)
+    run(
+        ["zenml", "pipeline", "run", "pipelines.training.training_pipeline", "-c", str(config)],
+        project,
+        env,
+    )
+    status = _last_run(project, env)
+    assert status["status"] == "completed" and status["register"]["alias"] == "champion"
+
+
+def test_bad_config_fails_with_a_clear_message(project: Path) -> None:
+    import subprocess
+
+    env = isolated_env(project)
+    (project / "pipelines" / "configs" / "broken.yaml").write_text(
+        "parameters:\n  dataset: {name: x, kind: videos, path: a.csv}\n"
+        "  registry: {model_name: m}\n"
+    )
+    proc = subprocess.run(
+        ["hawkeye", "run", "broken"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode != 0
+    assert "dataset.kind" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        ["hawkeye", "run", "nope"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Known: " in proc.stderr

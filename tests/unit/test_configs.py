@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hawkeye.config import RunConfig, load_run_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = sorted((ROOT / "pipelines" / "configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_every_run_configuration_validates(path: Path) -> None:
+    assert isinstance(load_run_config(path), RunConfig)
+
+
+def test_dvc_params_match_the_demo_run() -> None:
+    """`dvc repro` and `hawkeye run demo` must train the same model on the same data."""
+    demo = yaml.safe_load((ROOT / "pipelines" / "configs" / "demo.yaml").read_text())["parameters"]
+    assert yaml.safe_load((ROOT / "params.yaml").read_text()) == demo
+
+
+def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "parameters:\n  dataset: {name: x, kind: landmarks, path: a.csv, n_subject: 3}\n"
+        "  registry: {model_name: m}\n"
+    )
+    with pytest.raises(ValueError, match="n_subject"):
+        load_run_config(bad)

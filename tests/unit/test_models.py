@@ -1,0 +1,56 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hawkeye.config import ModelConfig, SplitConfig
+from hawkeye.models.classical import ScoreModel
+from hawkeye.splits import make_folds
+from hawkeye.training import cross_validate
+
+
+def _table(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    label = rng.integers(0, 5, n)
+    return pd.DataFrame(
+        {
+            "sample_id": [f"s{i}" for i in range(n)],
+            "subject_id": [f"S{i // 2}" for i in range(n)],
+            "task": "t",
+            "side": "left",
+            "label": label,
+            "dataset": "d",
+            "signal": label + rng.normal(0, 0.3, n),
+            "noise": rng.normal(size=n),
+            "gappy": np.where(rng.random(n) < 0.3, np.nan, label),
+        }
+    )
+
+
+@pytest.mark.parametrize("name", ["random_forest", "xgboost"])
+@pytest.mark.parametrize("mode", ["regression", "classification"])
+def test_scores_are_bounded_and_learn_the_signal(name: str, mode: str) -> None:
+    table = _table()
+    X = table[["signal", "noise", "gappy"]]
+    model = ScoreModel(name, mode, {"n_estimators": 50}).fit(X, table["label"].to_numpy())
+    score = model.predict(X)
+    assert score.min() >= 0 and score.max() <= 4
+    assert np.corrcoef(score, table["label"])[0, 1] > 0.8
+    with pytest.raises(ValueError, match="missing"):
+        model.predict(X.drop(columns=["noise"]))
+
+
+def test_cross_validation_predicts_each_recording_once_with_baselines() -> None:
+    table = _table()
+    folds = make_folds(table, SplitConfig(n_splits=3))
+    result = cross_validate(
+        table, folds, ModelConfig(name="random_forest", params={"n_estimators": 30})
+    )
+    pred = result.predictions
+    assert sorted(pred["sample_id"]) == sorted(table["sample_id"])
+    for k, g in pred.groupby("fold"):
+        train = table[table.sample_id.isin(folds.loc[folds.fold != k, "sample_id"])]
+        assert g["baseline_mean"].iloc[0] == pytest.approx(train["label"].mean())
+    assert (
+        np.abs(pred["score"] - pred["label"]).mean()
+        < np.abs(pred["baseline_mean"] - pred["label"]).mean()
+    )
