@@ -131,9 +131,16 @@ def run(
         f"{report['n_folds']} subject-grouped folds (out-of-fold figures)\n"
     )
     console.print(summary_table(report))
+    cached = all(step.status.value == "cached" for step in result.steps.values())
     console.print(
         f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
         f"{outcome['reason']}"
+        + (
+            "\n(every step was served from the cache: nothing retrained or re-registered; "
+            "--no-cache forces a new run)"
+            if cached
+            else ""
+        )
     )
     console.print(
         "\nOpen the MLflow UI on these results:\n"
@@ -244,16 +251,21 @@ def _params(params: Path) -> RunConfig:
         raise typer.Exit(2) from exc
 
 
+def _save(work: Path, name: str, table: pd.DataFrame, stage: str, quarantine: pd.DataFrame) -> None:
+    """A stage's table as parquet and its quarantine as a CSV people can open."""
+    work.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(work / f"{name}.parquet", index=False)
+    quarantine.to_csv(work / f"quarantine_{stage}.csv", index=False)
+    print(f"{stage}: {len(table)} rows in {name}.parquet, {len(quarantine)} quarantined")
+
+
 @_stage
 def stage_ingest(params: Path = PARAMS, work: Path = WORK) -> None:
     """Dataset -> manifest.parquet + quarantine_ingest.csv."""
     from hawkeye.data.ingest import ingest
 
     result = ingest(_params(params).dataset)
-    work.mkdir(parents=True, exist_ok=True)
-    result.manifest.to_parquet(work / "manifest.parquet", index=False)
-    result.quarantine.to_csv(work / "quarantine_ingest.csv", index=False)
-    print(f"{len(result.manifest)} recordings, {len(result.quarantine)} quarantined")
+    _save(work, "manifest", result.manifest, "ingest", result.quarantine)
 
 
 @_stage
@@ -262,9 +274,7 @@ def stage_landmark(params: Path = PARAMS, work: Path = WORK) -> None:
     from hawkeye.features.extract import build_features
 
     result = build_features(pd.read_parquet(work / "manifest.parquet"), _params(params).dataset)
-    result.features.to_parquet(work / "features.parquet", index=False)
-    result.quarantine.to_csv(work / "quarantine_landmark.csv", index=False)
-    print(f"{len(result.features)} feature rows, {len(result.quarantine)} quarantined")
+    _save(work, "features", result.features, "landmark", result.quarantine)
 
 
 @_stage
