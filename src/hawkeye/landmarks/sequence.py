@@ -13,9 +13,12 @@ JOINT_LAYOUTS: dict[str, int] = {
     "mediapipe_pose_33": 33,
     "kinect_v2_25": 25,
     "kinect_v1_20": 20,
+    "msr_action3d_20": 20,  # Kinect v1 skeleton in MSR Action3D's own joint order
     "coco_18": 18,
     "coco_17": 17,
     "uiprmd_kinect_22": 22,
+    "keraal_vicon_17": 17,
+    "natops_8": 8,
 }
 
 # MediaPipe hand landmark indices that features refer to by name.

@@ -1,0 +1,89 @@
+"""NATOPS (UEA archive): 24 channels = x, y, z of 8 tracked points, length 51, 6 gestures.
+
+Point order (layout ``natops_8``), derived from the comment block at the top
+of ``NATOPS_TRAIN.ts``/``NATOPS_TEST.ts`` (channels 1-24 listed as hand tip
+left X/Y/Z, hand tip right X/Y/Z, elbow left, elbow right, wrist left, wrist
+right, thumb left, thumb right) and checked on the data: each hand tip lies
+nearest its own thumb and wrist, each wrist between its hand and elbow.
+
+The archive has no subject ids and no sampling rate: ``subject_id`` is the
+case itself (no subject-grouped split is possible; use the official
+train/test ``split`` column), and ``fps`` 20 is the camera rate of the
+original NATOPS database (Song et al., FG 2011), assumed for the 51-step
+series (the archive does not say whether they were resampled). ``label`` is the 0-based position in ``@classLabel``
+(``1.0``..``6.0`` -> 0..5); ``class_label`` keeps the original.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hawkeye.data.readers.base import SourceError
+from hawkeye.data.readers.uea_ts import TsDataset, read_ts
+from hawkeye.landmarks.sequence import LandmarkSequence
+
+DATASET = "natops"
+LAYOUT = "natops_8"
+FPS = 20.0
+POINTS = (
+    "hand_tip_left", "hand_tip_right", "elbow_left", "elbow_right",
+    "wrist_left", "wrist_right", "thumb_left", "thumb_right",
+)  # fmt: skip
+CLASS_NAMES = {
+    "1.0": "I have command",
+    "2.0": "All clear",
+    "3.0": "Not clear",
+    "4.0": "Spread wings",
+    "5.0": "Fold wings",
+    "6.0": "Lock wings",
+}
+SPLITS = {"train": "NATOPS_TRAIN.ts", "test": "NATOPS_TEST.ts"}
+
+
+def case_points(data: TsDataset, index: int) -> np.ndarray:
+    """Case ``index`` as float32 ``[length, 8, 3]`` in POINTS order."""
+    if data.values.shape[1] != 3 * len(POINTS):
+        raise SourceError(
+            f"{data.source.name}: {data.values.shape[1]} channels, NATOPS has {3 * len(POINTS)}"
+        )
+    values = data.values[index]  # [24, length]
+    return np.ascontiguousarray(values.reshape(len(POINTS), 3, -1).transpose(2, 0, 1))
+
+
+def case_sequence(data: TsDataset, index: int, fps: float = FPS) -> LandmarkSequence:
+    """Case ``index`` as a ``natops_8`` landmark sequence (every step present)."""
+    points = case_points(data, index)
+    return LandmarkSequence(points, np.ones(len(points), dtype=bool), LAYOUT, fps)
+
+
+def manifest_rows(folder: Path) -> list[dict[str, Any]]:
+    """One row a case of ``NATOPS_TRAIN.ts`` and ``NATOPS_TEST.ts`` in ``folder``."""
+    rows = []
+    for split, name in SPLITS.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise SourceError(f"{path} does not exist")
+        data = read_ts(path)
+        for i, (label, code) in enumerate(zip(data.labels, data.label_codes(), strict=True)):
+            sample = f"natops_{split}_{i:03d}"
+            rows.append(
+                {
+                    "sample_id": sample,
+                    "subject_id": sample,
+                    "task": "natops_gesture",
+                    "side": "unknown",
+                    "label": int(code),
+                    "source": str(path),
+                    "fps": FPS,
+                    "dataset": DATASET,
+                    "layout": LAYOUT,
+                    "split": split,
+                    "case_index": i,
+                    "class_label": str(label),
+                    "class_name": CLASS_NAMES.get(str(label), str(label)),
+                }
+            )
+    return rows

@@ -1,0 +1,83 @@
+"""UI-PRMD Kinect positions: names, labels, the 22-joint layout, and bad input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.readers.base import LabelError, RecordingError
+from hawkeye.data.readers.uiprmd import JOINTS, PARENTS, manifest_row, manifest_rows, read_uiprmd
+from hawkeye.landmarks.sequence import JOINT_LAYOUTS
+
+
+@pytest.fixture
+def positions(shared_data: Path) -> Path:
+    folder = shared_data / "ui_prmd" / "kinect_positions"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    return folder
+
+
+def _gz(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt") as handle:
+        handle.write(text)
+    return path
+
+
+def test_layout_and_tree() -> None:
+    assert len(JOINTS) == len(PARENTS) == JOINT_LAYOUTS["uiprmd_kinect_22"] == 22
+    assert PARENTS[0] == -1 and all(p < j for j, p in enumerate(PARENTS))
+
+
+@pytest.mark.real_data
+def test_manifest_of_the_whole_folder(positions: Path) -> None:
+    rows = manifest_rows(positions)
+    assert len(rows) == 2000
+    assert sum(r["label"] for r in rows) == 1000  # 1 = correct, 0 = incorrect
+    assert {r["task"] for r in rows} == {f"m{i:02d}" for i in range(1, 11)}
+    assert {r["subject_id"] for r in rows} == {f"s{i:02d}" for i in range(1, 11)}
+    assert {r["episode"] for r in rows} == {f"e{i:02d}" for i in range(1, 11)}
+    assert len({r["sample_id"] for r in rows}) == 2000
+    inc = [r for r in rows if r["label"] == 0]
+    assert all("/incorrect/" in r["source"] and r["sample_id"].endswith("_incorrect") for r in inc)
+    assert {r["coordinates"] for r in rows} == {"root_absolute_parent_local"}
+
+
+@pytest.mark.real_data
+def test_real_files_read_as_22_joints(positions: Path) -> None:
+    for path in sorted(positions.glob("*/m0[17]_s0[12]_e01_*.gz")):
+        seq = read_uiprmd(path).sequence
+        assert seq.layout == "uiprmd_kinect_22" and seq.fps == 30.0
+        assert seq.points.shape[1:] == (22, 3) and seq.presence.all()
+        # Non-root joints are bones in the parent's frame: short, nearly constant offsets.
+        bones = np.linalg.norm(seq.points[:, 1:], axis=-1)
+        assert bones.max() < 60 and bones.std(axis=0).max() < 5
+        row = manifest_row(path, read=True)
+        assert row["n_frames"] == seq.n_frames
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    line = ",".join(["1.0"] * 66)
+    path = _gz(tmp_path / "correct" / "m01_s01_e01_positions.txt.gz", f"{line}\n{line[:-4]}\n")
+    with pytest.raises(RecordingError, match=r"positions\.txt\.gz:2: 65 values, expected 66"):
+        read_uiprmd(path)
+    _gz(path, f"{line}\n{line.replace('1.0', 'NaN', 1)}\n")
+    with pytest.raises(RecordingError, match=r":2: NaN"):
+        read_uiprmd(path)
+    (tmp_path / "correct" / "m01_s01_e02_positions.txt.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(RecordingError, match="cannot read"):
+        read_uiprmd(tmp_path / "correct" / "m01_s01_e02_positions.txt.gz")
+    mislabelled = _gz(tmp_path / "correct" / "m01_s01_e03_positions_inc.txt.gz", line)
+    with pytest.raises(LabelError, match="says incorrect but the file is in correct/"):
+        manifest_row(mislabelled)
+    with pytest.raises(LabelError, match="not a UI-PRMD positions file name"):
+        manifest_row(tmp_path / "m11_s01_e01_positions.txt.gz")
+    quarantine = Quarantine("ingest")
+    rows = manifest_rows(tmp_path, quarantine=quarantine, read=True)
+    assert rows == []
+    assert len(quarantine) == 3
