@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -61,7 +62,9 @@ def isolated_env(project: Path) -> dict[str, str]:
         "ZENML_CONFIG_PATH": str(project / ".hawkeye" / "zenml-config"),
         "ZENML_ANALYTICS_OPT_IN": "false",
         "ZENML_LOGGING_COLORS_DISABLED": "true",
-        "HAWKEYE_SHARED_DATA": str(ROOT.parent / "shared" / "data"),
+        "HAWKEYE_SHARED_DATA": os.environ.get(
+            "HAWKEYE_SHARED_DATA", str(ROOT.parent / "shared" / "data")
+        ),
     }
     return env
 
@@ -77,3 +80,13 @@ def run(
             f"--- stderr\n{proc.stderr[-6000:]}"
         )
     return proc
+
+
+def folder_digest(folder: Path) -> str:
+    """md5 over every file's relative path and bytes: equal digests, byte-identical folders."""
+    h = hashlib.md5()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()

@@ -1,4 +1,3 @@
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -9,15 +8,7 @@ from hawkeye.config import DatasetConfig, SyntheticConfig
 from hawkeye.data.ingest import ingest
 from hawkeye.data.synthetic import ANNOTATIONS, generate
 from hawkeye.features.extract import build_features
-
-
-def _digest(folder: Path) -> str:
-    h = hashlib.md5()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+from tests.conftest import folder_digest
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +18,9 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_generation_is_byte_identical(tmp_path: Path, dataset: Path) -> None:
     again = generate(tmp_path / "again", SyntheticConfig(n_subjects=20, seed=3))
-    assert _digest(again.parent) == _digest(dataset.parent)
+    assert folder_digest(again.parent) == folder_digest(dataset.parent)
     other_seed = generate(tmp_path / "other", SyntheticConfig(n_subjects=20, seed=4))
-    assert _digest(other_seed.parent) != _digest(dataset.parent)
+    assert folder_digest(other_seed.parent) != folder_digest(dataset.parent)
 
 
 def test_recordings_follow_the_landmark_contract(dataset: Path) -> None:

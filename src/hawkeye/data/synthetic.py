@@ -131,19 +131,50 @@ def _subject_severities(n_subjects: int, rng: np.random.Generator) -> np.ndarray
     return rng.permutation(base) + rng.uniform(-0.4, 0.4, n_subjects)
 
 
+class DatasetWriter:
+    """One folder of ``landmarks/<id>.npy`` plus ``annotations.csv``, stamped with its settings.
+
+    Shared by every synthetic generator: the stamp makes generation idempotent
+    (same settings, nothing rewritten) and is part of the bytes ``data.dvc`` hashes.
+    """
+
+    def __init__(self, out_dir: Path, stamp: dict) -> None:
+        self.out_dir = Path(out_dir)
+        self.annotations = self.out_dir / ANNOTATIONS
+        self._stamp_path = self.out_dir / "generator.json"
+        self._stamp = json.dumps(stamp, sort_keys=True)
+        self.rows: list[dict] = []
+
+    @property
+    def up_to_date(self) -> bool:
+        return (self.annotations.is_file() and self._stamp_path.is_file()
+                and self._stamp_path.read_text() == self._stamp)
+
+    def add(self, points: np.ndarray, **row: object) -> None:
+        """Save one recording; ``row`` holds its manifest fields (sample_id first)."""
+        rel = f"landmarks/{row['sample_id']}.npy"
+        (self.out_dir / "landmarks").mkdir(parents=True, exist_ok=True)
+        np.save(self.out_dir / rel, points, allow_pickle=False)
+        self.rows.append({**row, "source": rel, "n_frames": int(points.shape[0])})
+
+    def close(self, columns: list[str]) -> Path:
+        pd.DataFrame(self.rows)[columns].to_csv(self.annotations, index=False)
+        self._stamp_path.write_text(self._stamp)
+        return self.annotations
+
+
+COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "source", "fps", "dataset", "layout",
+           "n_frames"]
+
+
 def generate(out_dir: Path, cfg: SyntheticConfig | None = None) -> Path:
     """Write the dataset into ``out_dir`` (idempotent) and return the annotation CSV path."""
     cfg = cfg or SyntheticConfig()
-    out_dir = Path(out_dir)
-    stamp = out_dir / "generator.json"
-    ann_path = out_dir / ANNOTATIONS
-    wanted = json.dumps({"generator": 1, **cfg.model_dump()}, sort_keys=True)
-    if ann_path.is_file() and stamp.is_file() and stamp.read_text() == wanted:
-        return ann_path
-    (out_dir / "landmarks").mkdir(parents=True, exist_ok=True)
+    writer = DatasetWriter(out_dir, {"generator": 1, **cfg.model_dump()})
+    if writer.up_to_date:
+        return writer.annotations
 
     latent = _subject_severities(cfg.n_subjects, np.random.default_rng(cfg.seed))
-    rows = []
     for subj in range(cfg.n_subjects):
         for side_idx, side in enumerate(("left", "right")):
             for session in range(cfg.sessions):
@@ -152,24 +183,10 @@ def generate(out_dir: Path, cfg: SyntheticConfig | None = None) -> Path:
                 profile = TappingProfile.sample(severity, rng)
                 n_frames = int(round(rng.uniform(10.0, 15.0) * cfg.fps))
                 aperture = aperture_curve(profile, n_frames, cfg.fps, rng)
-                points = render_hand(aperture, profile, side, cfg.fps, rng)
-                sample_id = f"S{subj:03d}_{side[0].upper()}_{session}"
-                rel = f"landmarks/{sample_id}.npy"
-                np.save(out_dir / rel, points, allow_pickle=False)
-                rows.append(
-                    {
-                        "sample_id": sample_id,
-                        "subject_id": f"S{subj:03d}",
-                        "task": "finger_tapping",
-                        "side": side,
-                        "label": severity,
-                        "source": rel,
-                        "fps": cfg.fps,
-                        "dataset": DATASET,
-                        "layout": LAYOUT,
-                        "n_frames": n_frames,
-                    }
+                writer.add(
+                    render_hand(aperture, profile, side, cfg.fps, rng),
+                    sample_id=f"S{subj:03d}_{side[0].upper()}_{session}",
+                    subject_id=f"S{subj:03d}", task="finger_tapping", side=side, label=severity,
+                    fps=cfg.fps, dataset=DATASET, layout=LAYOUT,
                 )
-    pd.DataFrame(rows).to_csv(ann_path, index=False)
-    stamp.write_text(wanted)
-    return ann_path
+    return writer.close(COLUMNS)

@@ -1,9 +1,14 @@
-"""The landmark stage: manifest in, one feature row a recording out, failures quarantined."""
+"""The landmark stage: manifest in, one feature row a recording out, failures quarantined.
+
+Landmark datasets are read from their files; video datasets go through
+MediaPipe (cached, parallel, quality-checked); feature tables pass through.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -11,19 +16,62 @@ from tqdm.auto import tqdm
 from hawkeye.config import DatasetConfig
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.features import table
-from hawkeye.features.tapping import tapping_features
+from hawkeye.landmarks.batch import VideoJob, extract_batch
+from hawkeye.landmarks.qc import rejection
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence, load_sequence
 from hawkeye.paths import resolve_data_path
 
-EXTRACTORS: dict[str, Callable[[LandmarkSequence], dict[str, float]]] = {
-    "finger_tapping": tapping_features,
-}
+Extractor = Callable[[LandmarkSequence], dict[str, float]]
+# Which MediaPipe model a task's features need.
+TASK_MODEL = {"finger_tapping": "hands", "gait": "pose"}
+
+
+def extractors() -> dict[str, Extractor]:
+    from hawkeye.features.gait import gait_features
+    from hawkeye.features.tapping import tapping_features
+
+    return {"finger_tapping": tapping_features, "gait": gait_features}
 
 
 @dataclass
 class FeatureResult:
     features: pd.DataFrame
     quarantine: pd.DataFrame
+
+
+def _from_files(
+    manifest: pd.DataFrame,
+) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
+    for i, rec in tqdm(manifest.iterrows(), total=len(manifest), desc="landmarks", unit="rec"):
+        try:
+            layout = rec.get("layout", "mediapipe_hand_21")
+            yield i, load_sequence(resolve_data_path(rec["source"]), layout, rec["fps"]), {}
+        except LandmarkError as exc:
+            yield i, str(exc), {}
+
+
+def _from_videos(
+    manifest: pd.DataFrame, cfg: DatasetConfig
+) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
+    jobs = [
+        VideoJob(str(r["sample_id"]), resolve_data_path(r["source"]), r.get("side"))
+        for _, r in manifest.iterrows()
+    ]
+    batch = extract_batch(jobs, cfg.landmarks)
+    for i, rec in manifest.iterrows():
+        sid = str(rec["sample_id"])
+        if sid in batch.errors:
+            yield i, batch.errors[sid], {}
+            continue
+        ex, qc = batch.extractions[sid], batch.qc[sid]
+        reason = rejection(qc, cfg.landmarks)
+        if reason:
+            yield i, f"quality control: {reason}", qc
+            continue
+        try:
+            yield i, LandmarkSequence(ex.points, ex.presence, ex.layout, ex.fps), qc
+        except LandmarkError as exc:
+            yield i, str(exc), qc
 
 
 def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
@@ -33,20 +81,34 @@ def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
             manifest.drop(columns=["source", "fps"]).reset_index(drop=True),
             Quarantine("landmark").frame(),
         )
-    if cfg.task not in EXTRACTORS:
-        raise ValueError(f"no feature extractor for task {cfg.task!r}; known: {sorted(EXTRACTORS)}")
-    extract = EXTRACTORS[cfg.task]
+    known = extractors()
+    if cfg.task not in known:
+        raise ValueError(f"no feature extractor for task {cfg.task!r}; known: {sorted(known)}")
+    if cfg.kind == "videos" and cfg.landmarks.model != TASK_MODEL[cfg.task]:
+        raise ValueError(
+            f"task {cfg.task} needs landmarks.model: {TASK_MODEL[cfg.task]} "
+            f"(the config says {cfg.landmarks.model})"
+        )
+    extract = known[cfg.task]
     quarantine = Quarantine("landmark")
     rows, kept = [], []
-    for i, rec in tqdm(manifest.iterrows(), total=len(manifest), desc="features", unit="rec"):
+    source = _from_videos(manifest, cfg) if cfg.kind == "videos" else _from_files(manifest)
+    for i, seq, qc in source:
+        rec = manifest.loc[i]
+        if isinstance(seq, str):
+            quarantine.add(rec["sample_id"], rec["source"], seq)
+            continue
         try:
-            seq = load_sequence(
-                resolve_data_path(rec["source"]), rec.get("layout", "mediapipe_hand_21"), rec["fps"]
-            )
-            rows.append(extract(seq))
-            kept.append(i)
-        except LandmarkError as exc:
+            rows.append({**qc, **extract(seq)})
+        except LandmarkError as exc:  # e.g. a hand sequence given to the gait features
             quarantine.add(rec["sample_id"], rec["source"], str(exc))
+            continue
+        kept.append(i)
     quarantine.check_share(len(manifest), cfg.max_quarantine_share)
     ids = table.identity(manifest.loc[kept])
     return FeatureResult(pd.concat([ids, pd.DataFrame(rows)], axis=1), quarantine.frame())
+
+
+def video_jobs(paths: list[Path], side: str | None = None) -> list[VideoJob]:
+    """Jobs for loose video files (CLI use): the sample id is the file stem."""
+    return [VideoJob(p.stem, p, side) for p in paths]

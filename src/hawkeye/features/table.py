@@ -9,9 +9,14 @@ ID_COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "dataset"]
 PASSTHROUGH = ["group_authors"]
 
 
+# Quality-control figures travel with the features but must not be learned from: a model
+# that keys on detection rate scores the camera, not the patient.
+QC_PREFIX = "qc_"
+
+
 def feature_columns(table: pd.DataFrame) -> list[str]:
     skip = set(ID_COLUMNS) | set(PASSTHROUGH)
-    return [c for c in table.columns if c not in skip]
+    return [c for c in table.columns if c not in skip and not str(c).startswith(QC_PREFIX)]
 
 
 def identity(manifest: pd.DataFrame) -> pd.DataFrame:

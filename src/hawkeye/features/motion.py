@@ -1,0 +1,101 @@
+"""Generic motion channels: the input of sequence models (LSTM, Transformer, TCN, ...).
+
+Raw landmark coordinates say more about where the camera stood than about the
+patient: the same movement is a different set of numbers when the person is
+nearer, further left or filmed in another resolution. The channels here take
+that away: positions relative to a root joint (hip midpoint for a pose, wrist
+for a hand, centroid otherwise) in units of a body size (torso length, hand
+size, or the joints' RMS spread), plus their first and second time
+derivatives per second, so that slowness and jerkiness are explicit and do not
+depend on the frame rate. Frames without a detection are filled by linear
+interpolation so that the output stays aligned frame by frame with the
+sequence (gaps before the first and after the last detection hold the nearest
+detected pose).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from scipy.signal import savgol_filter
+
+from hawkeye.features.signal import interpolate_gaps
+from hawkeye.landmarks.sequence import HAND, LandmarkSequence
+
+# Root joints (their mean is the origin) and the two joint groups whose distance is the size.
+_FRAMES: dict[str, tuple[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]]] = {
+    "mediapipe_pose_33": ((23, 24), ((11, 12), (23, 24))),  # hip midpoint; torso length
+    "mediapipe_hand_21": (
+        (HAND["wrist"],),
+        ((HAND["wrist"],), (HAND["middle_mcp"],)),  # wrist; wrist to middle MCP
+    ),
+}
+DERIVATIVE_S = 0.1  # Savitzky-Golay window of the derivatives (at least 5 frames)
+
+
+def channel_names(velocity: bool = True, acceleration: bool = True) -> list[str]:
+    """Names of the last axis of :func:`motion_channels`, in order."""
+    names = ["x", "y", "z"]
+    names += ["vx", "vy", "vz"] if velocity else []
+    names += ["ax", "ay", "az"] if acceleration else []
+    return names
+
+
+def motion_channels(
+    seq: LandmarkSequence,
+    velocity: bool = True,
+    acceleration: bool = True,
+    centre: Literal["frame", "recording"] = "frame",
+) -> np.ndarray:
+    """float32 ``[frames, joints, 3 * k]``: positions, then velocities, then accelerations.
+
+    ``centre="frame"`` subtracts each frame's own root position (posture only: a walker
+    crossing the frame or a panning camera does not show); ``"recording"`` subtracts
+    the root's median position, so whole-body movement (sway, tremor of the whole
+    hand) stays in the channels. Derivatives are of the centred positions, in body
+    sizes per second (and per second squared).
+    """
+    pts = interpolate_gaps(seq.points.astype(np.float64), seq.presence)
+    root_idx, size_idx = _FRAMES.get(seq.layout, (None, None))
+    root = pts.mean(axis=1) if root_idx is None else pts[:, list(root_idx)].mean(axis=1)
+    size = _body_size(pts[seq.presence], size_idx)
+    if centre == "frame":
+        pts = pts - root[:, None]
+    elif centre == "recording":
+        pts = pts - np.median(root[seq.presence], axis=0)
+    else:
+        raise ValueError(f"centre must be 'frame' or 'recording', got {centre!r}")
+    pts /= size
+
+    channels = [pts]
+    if velocity:
+        channels.append(_derivative(pts, seq.fps, 1))
+    if acceleration:
+        channels.append(_derivative(pts, seq.fps, 2))
+    return np.concatenate(channels, axis=2).astype(np.float32)
+
+
+def _body_size(present: np.ndarray, size_idx: tuple[tuple[int, ...], ...] | None) -> float:
+    """Median image-plane body size over detected frames; 1 when it is degenerate."""
+    xy = present[:, :, :2]
+    if size_idx is None:
+        spread = xy - xy.mean(axis=1, keepdims=True)
+        per_frame = np.sqrt((spread**2).sum(axis=2).mean(axis=1))
+    else:
+        a, b = (xy[:, list(group)].mean(axis=1) for group in size_idx)
+        per_frame = np.linalg.norm(a - b, axis=1)
+    size = float(np.median(per_frame))
+    return size if np.isfinite(size) and size > 1e-9 else 1.0
+
+
+def _derivative(x: np.ndarray, fps: float, order: int) -> np.ndarray:
+    """d^order x / dt^order along frames: Savitzky-Golay, plain differences when too short."""
+    window = max(round(DERIVATIVE_S * fps), 5)
+    window += 1 - window % 2
+    if len(x) > window:
+        return savgol_filter(x, window, 2, deriv=order, delta=1.0 / fps, axis=0)
+    out = x
+    for _ in range(order):
+        out = np.gradient(out, 1.0 / fps, axis=0) if len(out) > 1 else np.zeros_like(out)
+    return out
