@@ -7,9 +7,10 @@ import pandas as pd
 from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig
+from hawkeye.data.quarantine import combine
 from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
-from hawkeye.tracking import log_evaluation
+from hawkeye.tracking import log_evaluation, log_quarantine
 
 
 @step(experiment_tracker=True)
@@ -26,6 +27,7 @@ def evaluate(
     report["quarantined"] = {"ingest": len(ingest_quarantine), "landmark": len(landmark_quarantine)}
     log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
+    log_quarantine(combine(ingest_quarantine, landmark_quarantine))
     print(summary_table(report))
     log_metadata(
         metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")}

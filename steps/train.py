@@ -8,7 +8,7 @@ from zenml import step
 
 from hawkeye.config import DatasetConfig, ModelConfig
 from hawkeye.models.classical import ScoreModel
-from hawkeye.tracking import lineage_tags
+from hawkeye.tracking import lineage_tags, log_quality
 from hawkeye.training import cross_validate
 
 
@@ -29,6 +29,7 @@ def train(
             "n_subjects": features["subject_id"].nunique(),
         }
     )
+    log_quality(features)
     result = cross_validate(features, folds, model_cfg, data_cfg.min_label, data_cfg.max_label)
     mlflow.log_metrics(
         {

@@ -37,6 +37,10 @@ stage_app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(data_app, name="data")
 app.add_typer(stage_app, name="stage")
+landmarks_app = typer.Typer(
+    help="MediaPipe landmarks from video, cached and quality-checked.", no_args_is_help=True
+)
+app.add_typer(landmarks_app, name="landmarks")
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -201,15 +205,78 @@ def stack_list() -> None:
 
 @data_app.command("generate")
 def data_generate(
-    out: Path = typer.Option(Path("data/raw/synthetic_tapping"), help="folder to write"),
+    task: str = typer.Option("finger_tapping", help="finger_tapping or gait"),
+    out: Path | None = typer.Option(None, help="folder (default data/raw/synthetic_<task>)"),
     subjects: int = typer.Option(SyntheticConfig().n_subjects, help="number of subjects"),
     seed: int = typer.Option(SyntheticConfig().seed, help="random seed"),
 ) -> None:
-    """Write the synthetic finger-tapping dataset (byte-identical for the same settings)."""
-    from hawkeye.data.synthetic import generate
+    """Write a synthetic dataset (byte-identical for the same settings)."""
+    from hawkeye.data.fingerprint import generator
 
-    path = generate(resolve_data_path(str(out)), SyntheticConfig(n_subjects=subjects, seed=seed))
+    folder = out or Path("data/raw") / (
+        "synthetic_tapping" if task == "finger_tapping" else f"synthetic_{task}"
+    )
+    try:
+        make = generator(task)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    path = make(resolve_data_path(str(folder)), SyntheticConfig(n_subjects=subjects, seed=seed))
     print(f"{len(pd.read_csv(path))} recordings in {path.parent}")
+
+
+@landmarks_app.command("extract")
+def landmarks_extract(
+    paths: list[Path] = typer.Argument(..., help="video files and/or folders of videos"),
+    model: str = typer.Option("hands", help="hands (21 joints) or pose (33 joints)"),
+    side: str | None = typer.Option(
+        None, help="hand to keep: left or right (default: most confident)"
+    ),
+    complexity: int = typer.Option(1, help="MediaPipe model complexity (hands 0-1, pose 0-2)"),
+    workers: int | None = typer.Option(None, help="processes (default: one per core)"),
+    out: Path = typer.Option(Path("landmarks"), help="folder for <video>.npz and qc.csv"),
+) -> None:
+    """Extract landmarks (the landmark step's code path) and write them with a QC table."""
+    import numpy as np
+
+    from hawkeye.config import LandmarkConfig
+    from hawkeye.data.videos import scan_folder
+    from hawkeye.features.extract import video_jobs
+    from hawkeye.landmarks.batch import extract_batch
+    from hawkeye.landmarks.qc import rejection
+
+    videos = [v for p in paths for v in (scan_folder(p) if p.is_dir() else [p])]
+    if not videos:
+        console.print(f"[red]No video files in {', '.join(map(str, paths))}.[/red]")
+        raise typer.Exit(2)
+    try:
+        cfg = LandmarkConfig(model=model, model_complexity=complexity, workers=workers)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    batch = extract_batch(video_jobs(videos, side), cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for sid, ex in batch.extractions.items():
+        np.savez_compressed(
+            out / f"{sid}.npz",
+            points=ex.points,
+            world=ex.world,
+            presence=ex.presence,
+            fps=ex.fps,
+            layout=ex.layout,
+        )
+        rows.append(
+            {"sample_id": sid, **batch.qc[sid], "qc_rejected": rejection(batch.qc[sid], cfg) or ""}
+        )
+    rows += [{"sample_id": sid, "error": reason} for sid, reason in batch.errors.items()]
+    pd.DataFrame(rows).to_csv(out / "qc.csv", index=False)
+    console.print(
+        f"{len(batch.extractions)} videos -> {out}/ ({batch.cache_hits} from cache, "
+        f"{batch.extracted} extracted, {batch.frames_extracted} frames in {batch.seconds:.1f} s)"
+    )
+    for sid, reason in batch.errors.items():
+        console.print(f"[yellow]quarantined {sid}: {reason}[/yellow]")
 
 
 # ---- stages on files: what dvc.yaml runs --------------------------------------------------

@@ -27,11 +27,38 @@ class SyntheticConfig(_Strict):
     seed: int = 7
 
 
+class LandmarkConfig(_Strict):
+    """MediaPipe extraction and quality control for video datasets.
+
+    Every field that changes what MediaPipe returns is part of the cache key,
+    so changing one re-extracts; ``workers`` and ``cache_dir`` are not.
+    """
+
+    model: Literal["hands", "pose"] = "hands"
+    model_complexity: int = Field(1, ge=0, le=2, description="0/1 for hands, 0-2 for pose")
+    min_detection_confidence: float = Field(0.5, ge=0, le=1)
+    min_tracking_confidence: float = Field(0.5, ge=0, le=1)
+    mirrored: bool = Field(False, description="selfie video: MediaPipe's handedness applies as is")
+    max_side: int | None = Field(
+        960,
+        ge=64,
+        description="downscale frames whose long side is larger (MediaPipe works at <=256 px)",
+    )
+    workers: int | None = Field(None, ge=1, description="processes; default: one per CPU core")
+    cache_dir: str | None = Field(None, description="default: $HAWKEYE_HOME/landmark-cache")
+    min_detection_rate: float = Field(
+        0.5, ge=0, le=1, description="below it a video is quarantined"
+    )
+    max_missing_run_s: float | None = Field(
+        None, gt=0, description="quarantine when landmarks are missing longer than this in a row"
+    )
+
+
 class DatasetConfig(_Strict):
     """Where a dataset lives and how to read it into the manifest contract."""
 
     name: str
-    kind: Literal["landmarks", "feature_table"]
+    kind: Literal["landmarks", "feature_table", "videos"]
     path: str = Field(
         description="annotation CSV (landmarks) or feature table; 'shared:' prefix allowed"
     )
@@ -43,6 +70,11 @@ class DatasetConfig(_Strict):
     synthetic: SyntheticConfig | None = Field(
         None, description="generate the data at `path` first when it is missing"
     )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="annotation CSV column -> manifest column, e.g. {video: source}",
+    )
+    landmarks: LandmarkConfig = Field(default_factory=LandmarkConfig)
 
 
 class SplitConfig(_Strict):

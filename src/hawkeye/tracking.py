@@ -105,6 +105,34 @@ def log_evaluation(
     return flat
 
 
+def log_quality(features: pd.DataFrame) -> dict[str, float]:
+    """Landmark QC of the recordings that were kept: mean, min and max of each ``qc_*`` column."""
+    qc = features[[c for c in features.columns if str(c).startswith("qc_")]]
+    summary: dict[str, float] = {}
+    for col in qc.columns:
+        values = pd.to_numeric(qc[col], errors="coerce").dropna()
+        if len(values):
+            summary |= {
+                f"{col}_mean": float(values.mean()),
+                f"{col}_min": float(values.min()),
+                f"{col}_max": float(values.max()),
+            }
+    if summary:
+        mlflow.log_metrics(summary)
+        mlflow.log_table(qc.assign(sample_id=features["sample_id"]), "quality/landmark_qc.json")
+    return summary
+
+
+def log_quarantine(quarantine: pd.DataFrame) -> None:
+    """Every quarantined input with its stage and reason, so nothing is dropped unseen."""
+    mlflow.log_metric("quarantined_total", len(quarantine))
+    if len(quarantine):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "quarantine.csv"
+            quarantine.to_csv(path, index=False)
+            mlflow.log_artifact(str(path), "quality")
+
+
 def _requirements() -> list[str]:
     reqs = []
     for pkg in ("hawkeye", "scikit-learn", "xgboost", "numpy", "pandas", "skops"):

@@ -134,7 +134,7 @@ def test_bad_config_fails_with_a_clear_message(project: Path) -> None:
 
     env = isolated_env(project)
     (project / "pipelines" / "configs" / "broken.yaml").write_text(
-        "parameters:\n  dataset: {name: x, kind: videos, path: a.csv}\n"
+        "parameters:\n  dataset: {name: x, kind: spreadsheets, path: a.csv}\n"
         "  registry: {model_name: m}\n"
     )
     proc = subprocess.run(

@@ -9,11 +9,12 @@ records it beside the ``data.dvc`` md5.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from hawkeye.config import DatasetConfig
+from hawkeye.config import DatasetConfig, SyntheticConfig
 from hawkeye.data import synthetic
 from hawkeye.paths import resolve_data_path
 
@@ -28,22 +29,33 @@ def file_md5(path: Path, digest: hashlib._Hash | None = None) -> str:
     return h.hexdigest()
 
 
+def generator(task: str) -> Callable[[Path, SyntheticConfig], Path]:
+    """The synthetic data generator of a task."""
+    if task == "gait":
+        from hawkeye.data import synthetic_gait
+
+        return synthetic_gait.generate
+    if task == "finger_tapping":
+        return synthetic.generate
+    raise ValueError(f"no synthetic generator for task {task!r} (finger_tapping, gait)")
+
+
 def prepare(cfg: DatasetConfig) -> Path:
     """Generate a synthetic dataset if the config asks for it; return the dataset's entry file."""
     path = resolve_data_path(cfg.path)
     if cfg.synthetic is not None:
-        synthetic.generate(path.parent, cfg.synthetic)
+        generator(cfg.task)(path.parent, cfg.synthetic)
     return path
 
 
 def dataset_fingerprint(cfg: DatasetConfig) -> str:
-    """md5 over the entry file and, for landmark datasets, every file it names."""
+    """md5 over the entry file and every file it names (videos: by size and mtime)."""
     path = prepare(cfg)
     if not path.is_file():
         return "missing"
     digest = hashlib.md5()
     file_md5(path, digest)
-    if cfg.kind == "landmarks":
+    if cfg.kind in ("landmarks", "videos"):
         try:
             sources = pd.read_csv(path, usecols=["source"])["source"].dropna().astype(str)
         except (ValueError, pd.errors.ParserError):
@@ -51,6 +63,12 @@ def dataset_fingerprint(cfg: DatasetConfig) -> str:
         for rel in sorted(sources):
             member = path.parent / rel
             digest.update(rel.encode())
-            if member.is_file():
+            if not member.is_file():
+                continue
+            if cfg.kind == "videos":
+                # Videos can be gigabytes: size and mtime here, content in the landmark cache key.
+                st = member.stat()
+                digest.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+            else:
                 file_md5(member, digest)
     return digest.hexdigest()

@@ -9,14 +9,12 @@ import pandas as pd
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data import park
+from hawkeye.data.errors import DatasetError
 from hawkeye.data.fingerprint import prepare
 from hawkeye.data.manifest import REQUIRED, check_row, missing_columns
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.videos import video_manifest, video_problem
 from hawkeye.paths import portable_path
-
-
-class DatasetError(ValueError):
-    """The dataset as a whole cannot be read; the message says what to fix."""
 
 
 @dataclass
@@ -32,7 +30,15 @@ def ingest(cfg: DatasetConfig) -> IngestResult:
             f"dataset {cfg.name!r}: {path} does not exist. Check `dataset.path` in the run "
             "configuration (a 'shared:' path reads $HAWKEYE_SHARED_DATA or ../shared/data)."
         )
-    raw = park_manifest(path) if cfg.format == "park" else _read_csv(path, cfg)
+    if cfg.format == "park":
+        raw = park_manifest(path)
+    elif cfg.kind == "videos":
+        try:
+            raw = video_manifest(path, cfg)
+        except KeyError as exc:
+            raise DatasetError(f"dataset {cfg.name!r}: {exc.args[0]}") from exc
+    else:
+        raw = _read_csv(path, cfg)
     return validate_manifest(raw, cfg, base=path.parent)
 
 
@@ -91,6 +97,8 @@ def validate_manifest(frame: pd.DataFrame, cfg: DatasetConfig, base: Path) -> In
             reason = "duplicate sample_id"
         if reason is None and cfg.kind == "landmarks" and not (base / str(row["source"])).is_file():
             reason = f"landmark file not found: {row['source']}"
+        if reason is None and cfg.kind == "videos":
+            reason = video_problem(base / str(row["source"]))
         if reason:
             quarantine.add(row.get("sample_id"), row.get("source"), reason)
             continue
@@ -101,6 +109,6 @@ def validate_manifest(frame: pd.DataFrame, cfg: DatasetConfig, base: Path) -> In
     manifest["label"] = manifest["label"].astype(int)
     manifest["subject_id"] = manifest["subject_id"].astype(str)
     manifest["sample_id"] = manifest["sample_id"].astype(str)
-    if cfg.kind == "landmarks":
+    if cfg.kind in ("landmarks", "videos"):
         manifest["source"] = [portable_path(base / s) for s in manifest["source"]]
     return IngestResult(manifest, quarantine.frame())
