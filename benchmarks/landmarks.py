@@ -1,8 +1,9 @@
 """Landmark extraction throughput: bare MediaPipe loop vs the landmark step, and the cache.
 
 Protocol (one process run, same machine, same videos):
-- videos: the shared real videos, each also re-encoded flipped and time-reversed so that
-  every file has distinct content (the content-hash cache would otherwise dedupe them);
+- videos: the shared real videos, each looped to a clinical 10 s and written three ways
+  (as is, mirrored, time-reversed) so that every file has distinct content (the content-hash
+  cache would otherwise dedupe them);
 - bare: the loop people write by hand: one process, cv2 -> RGB -> mp Pose.process, full frames;
 - sequential: the step's own extractor (frames downscaled to 960 px) in one process, no cache;
 - step: `extract_batch` with a process pool (one worker a core), empty cache;
@@ -32,19 +33,28 @@ from hawkeye.paths import shared_data_dir
 OUT = Path(__file__).resolve().parents[1] / "reports" / "benchmarks"
 
 
-def variants(video: Path, folder: Path) -> list[Path]:
-    """The video, a mirrored copy and a time-reversed copy (MJPG, distinct bytes)."""
+def variants(video: Path, folder: Path, seconds: float = 10.0) -> list[Path]:
+    """Three clinical-length clips from one video: as is, mirrored, and time-reversed.
+
+    Clinical recordings last 10-15 s, the shared clips 2-3 s, so each clip is
+    played forward and backward until it lasts ``seconds`` (ping-pong, so the
+    motion stays continuous). Every file has distinct bytes (MPEG-4), so the
+    content-hash cache cannot dedupe them.
+    """
     cap = cv2.VideoCapture(str(video))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30
     frames = []
     while (ok_frame := cap.read())[0]:
         frames.append(ok_frame[1])
     cap.release()
-    out = [video]
-    for name, seq in (("flip", [cv2.flip(f, 1) for f in frames]), ("rev", frames[::-1])):
-        path = folder / f"{video.stem}_{name}.avi"
+    loop = []
+    while len(loop) < seconds * fps:
+        loop += frames if len(loop) // len(frames) % 2 == 0 else frames[::-1]
+    out = []
+    for name, seq in (("fwd", loop), ("flip", [cv2.flip(f, 1) for f in loop]), ("rev", loop[::-1])):
+        path = folder / f"{video.stem}_{name}.mp4"
         h, w = seq[0].shape[:2]
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
         for f in seq:
             writer.write(f)
         writer.release()
