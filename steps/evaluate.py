@@ -11,9 +11,10 @@ from hawkeye.data.quarantine import combine
 from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
+from steps.cache import DOMAIN_CACHE
 
 
-@step(experiment_tracker=True)
+@step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def evaluate(
     predictions: pd.DataFrame,
     folds: pd.DataFrame,

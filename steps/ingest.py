@@ -7,9 +7,10 @@ from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data.ingest import ingest as ingest_dataset
+from steps.cache import DOMAIN_CACHE
 
 
-@step
+@step(cache_policy=DOMAIN_CACHE)
 def ingest(
     dataset: dict, fingerprint: str
 ) -> tuple[Annotated[pd.DataFrame, "manifest"], Annotated[pd.DataFrame, "ingest_quarantine"]]:

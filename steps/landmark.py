@@ -7,9 +7,10 @@ from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig
 from hawkeye.features.extract import build_features
+from steps.cache import DOMAIN_CACHE
 
 
-@step
+@step(cache_policy=DOMAIN_CACHE)
 def landmark(
     manifest: pd.DataFrame, dataset: dict
 ) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:

@@ -12,11 +12,12 @@ from hawkeye.features.table import feature_columns
 from hawkeye.metrics import flat_metrics
 from hawkeye.models.classical import ScoreModel
 from hawkeye.tracking import lineage_tags, register_model
+from steps.cache import DOMAIN_CACHE
 
 logger = get_logger(__name__)
 
 
-@step(experiment_tracker=True)
+@step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def register(
     model: ScoreModel,
     features: pd.DataFrame,

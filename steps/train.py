@@ -10,9 +10,10 @@ from hawkeye.config import DatasetConfig, ModelConfig
 from hawkeye.models.classical import ScoreModel
 from hawkeye.tracking import lineage_tags, log_quality
 from hawkeye.training import cross_validate
+from steps.cache import DOMAIN_CACHE
 
 
-@step(experiment_tracker=True)
+@step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def train(
     features: pd.DataFrame, folds: pd.DataFrame, model: dict, dataset: dict, fingerprint: str
 ) -> tuple[Annotated[ScoreModel, "model"], Annotated[pd.DataFrame, "predictions"]]:

@@ -7,7 +7,6 @@ or the CLI starts, so the same code serves both.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 import mlflow
 import pandas as pd
 import skops.io
-import yaml
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
@@ -24,12 +22,14 @@ from mlflow.tracking import MlflowClient
 from hawkeye.config import GateConfig
 from hawkeye.gate import Champion, Decision, decide
 from hawkeye.metrics import confusion_figure, flat_metrics, summary_table
-from hawkeye.paths import project_root, state_dir
+from hawkeye.paths import state_dir
+from hawkeye.provenance import code_version, dvc_data_md5, git_commit
 
 TAG_SPLIT = "hawkeye.split_hash"
 TAG_DATA = "hawkeye.data_dvc_md5"
 TAG_FINGERPRINT = "hawkeye.data_fingerprint"
 TAG_COMMIT = "hawkeye.git_commit"
+TAG_CODE = "hawkeye.code_version"
 
 
 def default_tracking_uri() -> str:
@@ -50,37 +50,13 @@ def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
     return client.create_experiment(name, artifact_location=f"{artifact_root.rstrip('/')}/{name}")
 
 
-def git_commit(root: Path | None = None) -> str:
-    """HEAD of the project, with ``-dirty`` when tracked files differ from it."""
-    root = root or project_root()
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{sha}-dirty" if dirty else sha
-
-
-def dvc_data_md5(root: Path | None = None) -> str:
-    """The md5 that ``data.dvc`` records for the raw data folder."""
-    path = (root or project_root()) / "data.dvc"
-    try:
-        outs = yaml.safe_load(path.read_text()).get("outs", [])
-        return str(outs[0]["md5"]) if outs else "none"
-    except (OSError, yaml.YAMLError, KeyError, IndexError, AttributeError):
-        return "none"
-
-
 def lineage_tags(fingerprint: str) -> dict[str, str]:
-    return {TAG_COMMIT: git_commit(), TAG_DATA: dvc_data_md5(), TAG_FINGERPRINT: fingerprint}
+    return {
+        TAG_COMMIT: git_commit(),
+        TAG_DATA: dvc_data_md5(),
+        TAG_FINGERPRINT: fingerprint,
+        TAG_CODE: code_version(),
+    }
 
 
 def log_evaluation(
