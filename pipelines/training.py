@@ -5,20 +5,19 @@ pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path).
 """
 
 from zenml import pipeline
-from zenml.client import Client
 
 import steps
 from hawkeye.config import RunConfig
 from hawkeye.data.fingerprint import dataset_fingerprint
 from hawkeye.tracking import default_artifact_root, ensure_experiment
+from pipelines.stack_info import mlflow_tracker, tracking_uri
 
 
 def _experiment_settings(experiment: str) -> dict:
     """Put tracked steps in the task's MLflow experiment, artifacts under the project state dir."""
-    tracker = Client().active_stack.experiment_tracker
-    if tracker is None or tracker.flavor != "mlflow":
+    if mlflow_tracker() is None:
         return {}
-    ensure_experiment(experiment, tracker.get_tracking_uri(), default_artifact_root())
+    ensure_experiment(experiment, tracking_uri(), default_artifact_root())
     return {"experiment_tracker": {"experiment_name": experiment}}
 
 
@@ -46,5 +45,10 @@ def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -
         dataset=dataset,
     )
     steps.register.with_options(**tracked)(
-        model=trained, features=features, report=report, registry=registry, fingerprint=fingerprint
+        model=trained,
+        features=features,
+        report=report,
+        registry=registry,
+        dataset=dataset,
+        fingerprint=fingerprint,
     )

@@ -7,11 +7,11 @@ import pandas as pd
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
-from hawkeye.config import RegisterConfig
+from hawkeye.config import DatasetConfig, RegisterConfig
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import flat_metrics
 from hawkeye.models.classical import ScoreModel
-from hawkeye.tracking import lineage_tags, register_model
+from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
 
 logger = get_logger(__name__)
@@ -23,9 +23,14 @@ def register(
     features: pd.DataFrame,
     report: dict[str, Any],
     registry: dict,
+    dataset: dict,
     fingerprint: str,
 ) -> Annotated[dict[str, Any], "registration"]:
+    """``dataset`` rides along on the model version so `hawkeye predict` knows the task and
+    landmark settings a new video must be processed with."""
     cfg = RegisterConfig.model_validate(registry)
+    data_cfg = DatasetConfig.model_validate(dataset)
+    context = {TAG_DATASET: data_cfg.model_dump_json(), TAG_TASK: data_cfg.task}
     # The run that owns the model version carries its figures even when train/evaluate were cached.
     mlflow.log_metrics(flat_metrics(report))
     outcome = register_model(
@@ -35,7 +40,7 @@ def register(
         report,
         report["split_hash"],
         cfg.gate,
-        lineage_tags(fingerprint),
+        lineage_tags(fingerprint) | context,
     )
     logger.info(
         "Registered %s version %s as %s: %s",

@@ -16,7 +16,7 @@ def split(features: pd.DataFrame, split: dict) -> Annotated[pd.DataFrame, "folds
     log_metadata(
         metadata={
             "split_hash": split_hash(folds),
-            "folds": int(folds["fold"].nunique()),
+            "test_folds": int(folds.loc[folds["fold"] >= 0, "fold"].nunique()),
             "subjects": int(folds["subject_id"].nunique()),
         }
     )

@@ -41,6 +41,11 @@ landmarks_app = typer.Typer(
     help="MediaPipe landmarks from video, cached and quality-checked.", no_args_is_help=True
 )
 app.add_typer(landmarks_app, name="landmarks")
+models_app = typer.Typer(
+    help="The MLflow model registry: list, compare, promote.", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
+TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -279,6 +284,220 @@ def landmarks_extract(
         console.print(f"[yellow]quarantined {sid}: {reason}[/yellow]")
 
 
+# ---- registry and scoring --------------------------------------------------------------
+
+
+def _tracking_uri() -> str:
+    from hawkeye.tracking import default_tracking_uri
+
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+
+
+@contextmanager
+def _registry_errors() -> Iterator[None]:
+    from hawkeye.tracking import RegistryError
+
+    try:
+        yield
+    except (RegistryError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@models_app.command("list")
+def models_list(
+    name: str | None = typer.Argument(None, help="one registered model (default: all)"),
+) -> None:
+    """Every model version with its aliases, metrics, split, data version and commit."""
+    from hawkeye.tracking import list_versions
+
+    _enter_project()
+    with _registry_errors():
+        table = list_versions(name, _tracking_uri())
+    if table.empty:
+        console.print("No registered model yet: `hawkeye run demo` registers one.")
+        return
+    shown = table[
+        [
+            "model",
+            "version",
+            "aliases",
+            "mae",
+            "exact_acc",
+            "pearson",
+            "split",
+            "data",
+            "commit",
+            "created",
+            "gate",
+        ]
+    ].round(3)
+    shown["gate"] = shown["gate"].str.slice(0, 60)
+    print(shown.to_string(index=False))
+
+
+@models_app.command("compare")
+def models_compare(
+    name: str = typer.Argument(..., help="registered model"),
+    a: str = typer.Argument(..., help="version number or alias, e.g. champion"),
+    b: str = typer.Argument(..., help="version number or alias, e.g. challenger or 7"),
+) -> None:
+    """Two versions' metrics side by side, and whether they were evaluated on the same split."""
+    from hawkeye.tracking import compare
+
+    _enter_project()
+    with _registry_errors():
+        result = compare(name, a, b, _tracking_uri())
+    print(result.table.round(4).to_string())
+    console.print(("[green]" if result.same_split else "[yellow]") + result.note)
+
+
+@models_app.command("promote")
+def models_promote(
+    name: str = typer.Argument(..., help="registered model"),
+    version: str = typer.Argument(..., help="version number (or alias) to make champion"),
+    reason: str = typer.Option(..., "--reason", help="why; kept on the model version"),
+) -> None:
+    """Give a version the champion alias by hand; the reason, who and when are recorded."""
+    import getpass
+
+    from hawkeye.tracking import promote
+
+    _enter_project()
+    with _registry_errors():
+        out = promote(name, version, reason, _tracking_uri(), user=getpass.getuser())
+    console.print(
+        f"{name} v{out['version']} is champion (was v{out['previous_champion']}): {reason}"
+    )
+
+
+def _default_model_uri() -> str:
+    from mlflow.tracking import MlflowClient
+
+    names = [m.name for m in MlflowClient(_tracking_uri()).search_registered_models()]
+    if len(names) == 1:
+        return f"models:/{names[0]}@champion"
+    console.print(
+        "[red]Say which model: --model models:/NAME@champion[/red] (registered: "
+        f"{', '.join(names) or 'none; run `hawkeye run demo` first'})"
+    )
+    raise typer.Exit(2)
+
+
+@app.command()
+def predict(
+    inputs: list[Path] = typer.Argument(
+        ..., help="video file(s), or one feature table (.csv/.parquet)"
+    ),
+    model: str | None = typer.Option(None, help="models:/NAME@champion (default: the only model)"),
+    side: str | None = typer.Option(None, help="hand to score in a video: left or right"),
+    out: Path | None = typer.Option(
+        None, help="write the JSON report (video) or scores table here"
+    ),
+    id_column: str | None = typer.Option(None, help="feature table column naming each row"),
+) -> None:
+    """Score new data with a registered model: landmarks, QC, features, score, JSON report.
+
+    A video that fails quality control is refused with the reason (exit code 3), not guessed.
+    """
+    from hawkeye.config import DatasetConfig
+    from hawkeye.scoring import MissingFeatures, score_features, score_videos
+    from hawkeye.tracking import load
+
+    _enter_project()
+    for path in inputs:
+        if not path.exists():
+            console.print(f"[red]{path} does not exist[/red]")
+            raise typer.Exit(2)
+    uri = model or _default_model_uri()
+    with _registry_errors():
+        loaded = load(uri, _tracking_uri())
+    meta = {
+        "uri": uri,
+        "name": loaded.name,
+        "version": loaded.version,
+        "task": loaded.dataset_config.get("task", "unknown"),
+    }
+    if len(inputs) == 1 and inputs[0].suffix.lower() in TABLE_SUFFIXES:
+        table = (
+            pd.read_parquet(inputs[0])
+            if inputs[0].suffix.lower() != ".csv"
+            else pd.read_csv(inputs[0])
+        )
+        try:
+            scores = score_features(loaded.model, table, id_column)
+        except MissingFeatures as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        target = out or inputs[0].with_name(inputs[0].stem + "_scores.csv")
+        scores.to_csv(target, index=False)
+        console.print(f"{len(scores)} rows scored with {loaded.name} v{loaded.version} -> {target}")
+        return
+    if not loaded.dataset_config:
+        console.print(
+            f"[red]{loaded.name} v{loaded.version} carries no dataset configuration, so the "
+            "landmark settings for a video are unknown; score a feature table instead.[/red]"
+        )
+        raise typer.Exit(2)
+    dataset = DatasetConfig.model_validate(loaded.dataset_config)
+    table = score_videos(loaded.model, dataset, inputs, side)
+    reports = []
+    for _, row in table.iterrows():
+        r = row.dropna().to_dict()
+        report = {
+            "video": r.pop("source"),
+            "status": r.pop("status"),
+            "model": meta,
+            "qc": {k: r.pop(k) for k in list(r) if k.startswith("qc_")},
+        }
+        if report["status"] == "refused":
+            report["reason"] = r.get("reason", "")
+        else:
+            report |= {
+                "score": r.get("score"),
+                "predicted": r.get("predicted"),
+                "probabilities": {k[2:]: v for k, v in r.items() if k.startswith("p_")},
+            }
+        reports.append(report)
+    text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2, default=float)
+    if out:
+        out.write_text(text + "\n")
+    print(text)
+    refused = [r for r in reports if r["status"] == "refused"]
+    for r in refused:
+        console.print(f"[yellow]refused {r['video']}: {r['reason']}[/yellow]")
+    if refused:
+        raise typer.Exit(3)
+
+
+@app.command("score")
+def score_folder(
+    videos: Path = typer.Argument(..., help="folder of videos"),
+    model: str | None = typer.Option(None, help="models:/NAME@champion (default: the only model)"),
+    side: str | None = typer.Option(None, help="hand to score: left or right"),
+    out: Path | None = typer.Option(None, help="CSV of scores (default: <folder>/scores.csv)"),
+) -> None:
+    """Batch inference pipeline (pipelines/inference.py): score every video in a folder."""
+    root = _enter_project()
+    if not videos.is_dir():
+        console.print(f"[red]{videos} is not a folder of videos[/red]")
+        raise typer.Exit(2)
+    _ensure_stack(None)
+    from pipelines.inference import inference_pipeline
+
+    uri = model or _default_model_uri()
+    with _registry_errors():
+        result = inference_pipeline.with_options(run_name=f"score-{videos.name}-{{date}}-{{time}}")(
+            videos=str(videos.resolve()), model=uri, side=side
+        )
+    table = _step_output(result, "score", "scores")
+    target = out or (videos / "scores.csv" if os.access(videos, os.W_OK) else root / "scores.csv")
+    table.to_csv(target, index=False)
+    shown = [c for c in ("sample_id", "status", "score", "predicted", "reason") if c in table]
+    print(table[shown].to_string(index=False))
+    console.print(f"{len(table)} videos, {(table['status'] == 'scored').sum()} scored -> {target}")
+
+
 # ---- stages on files: what dvc.yaml runs --------------------------------------------------
 
 PARAMS = typer.Option(Path("params.yaml"), help="run parameters (same schema as a run config)")
@@ -351,7 +570,8 @@ def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
 
     folds = make_folds(pd.read_parquet(work / "features.parquet"), _params(params).split)
     folds.to_parquet(work / "folds.parquet", index=False)
-    print(f"{folds['fold'].nunique()} folds, split {split_hash(folds)}")
+    tested = folds.loc[folds["fold"] >= 0, "fold"].nunique()  # -1: train-only (official split)
+    print(f"{tested} test fold(s), split {split_hash(folds)}")
 
 
 @_stage

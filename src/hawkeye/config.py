@@ -54,16 +54,27 @@ class LandmarkConfig(_Strict):
     )
 
 
+# Public skeleton formats read by hawkeye.data.readers (dataset.format).
+SKELETON_FORMATS = ("keraal", "uiprmd", "msr_action3d", "natops")
+
+
 class DatasetConfig(_Strict):
     """Where a dataset lives and how to read it into the manifest contract."""
 
     name: str
     kind: Literal["landmarks", "feature_table", "videos"]
     path: str = Field(
-        description="annotation CSV (landmarks) or feature table; 'shared:' prefix allowed"
+        description="annotation CSV (landmarks) or feature table; for a skeleton format "
+        "(keraal, uiprmd, msr_action3d, natops) its data folder, file or glob; 'shared:' "
+        "prefix allowed"
     )
     task: str = "finger_tapping"
-    format: Literal["hawkeye", "park"] = "hawkeye"
+    format: Literal["hawkeye", "park", "keraal", "uiprmd", "msr_action3d", "natops"] = Field(
+        "hawkeye",
+        description="hawkeye: annotation CSV + .npy/.npz; park: the PARK feature table; "
+        "keraal, uiprmd, msr_action3d, natops: the public files as published "
+        "(kind: landmarks), read by hawkeye.data.readers",
+    )
     min_label: int = 0
     max_label: int = 4
     max_quarantine_share: float = Field(0.2, ge=0, le=1)
@@ -76,16 +87,41 @@ class DatasetConfig(_Strict):
     )
     landmarks: LandmarkConfig = Field(default_factory=LandmarkConfig)
 
+    @model_validator(mode="after")
+    def _format_kind(self) -> DatasetConfig:
+        if self.format in SKELETON_FORMATS and self.kind != "landmarks":
+            raise ValueError(f"format {self.format} needs kind: landmarks (got {self.kind})")
+        return self
+
 
 class SplitConfig(_Strict):
-    strategy: Literal["stratified_group_kfold", "group_kfold"] = "stratified_group_kfold"
-    n_splits: int = Field(5, ge=2)
+    """How recordings are split into test folds (see hawkeye.splits).
+
+    ``stratified_group_kfold`` and ``group_kfold`` use ``n_splits`` subject-grouped
+    folds; ``leave_one_subject_out`` one fold a subject; ``official`` the dataset's
+    own train/test assignment, the manifest column ``split`` ('train' / 'test').
+    """
+
+    strategy: Literal[
+        "stratified_group_kfold", "group_kfold", "leave_one_subject_out", "official"
+    ] = "stratified_group_kfold"
+    n_splits: int = Field(5, ge=2, description="k-fold strategies only")
     seed: int = 0
+    near_duplicate_rms: float = Field(
+        0.01,
+        ge=0,
+        description="two recordings on different sides whose standardized feature rows "
+        "differ by less than this RMS are a leak (0 turns the check off)",
+    )
 
 
 class ModelConfig(_Strict):
     name: Literal["random_forest", "xgboost"] = "random_forest"
-    mode: Literal["regression", "classification"] = "regression"
+    mode: Literal["regression", "classification", "ordinal_classification"] = Field(
+        "regression",
+        description="regression or ordinal_classification for ordered scores; classification "
+        "(most probable class) for unordered labels",
+    )
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
 

@@ -46,6 +46,8 @@ def cross_validate(
     out = []
     start = time.perf_counter()
     for k in sorted(data["fold"].unique()):
+        if k < 0:  # TRAIN_ONLY (an official split's training side): never a test fold
+            continue
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         model = build_model(cfg, min_label, max_label).fit(
             train[features], train["label"].to_numpy()

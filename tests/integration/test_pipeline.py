@@ -113,6 +113,113 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
     expected = "2" if v2_mae < v1_mae else "1"
     assert str(client.get_model_version_by_alias("tiny-tapping", "champion").version) == expected
     assert v2.tags["gate.decision"] == ("champion" if expected == "2" else "challenger")
+    _registry_commands(project, env, client, challenger="1" if expected == "2" else "2")
+
+
+def _registry_commands(project: Path, env: dict[str, str], client, challenger: str) -> None:
+    """models list / compare / promote and predict on a feature table, against the same registry."""
+    import subprocess
+
+    import pandas as pd
+
+    from hawkeye.config import DatasetConfig
+    from hawkeye.data.ingest import ingest
+    from hawkeye.features.extract import build_features
+
+    listing = run(["hawkeye", "models", "list", "tiny-tapping"], project, env).stdout
+    # The loser keeps `challenger` only when it came second (a winner that came second moves
+    # `champion` and leaves no challenger behind).
+    assert "champion" in listing
+    assert ("challenger" in listing) == (challenger == "2")
+    compared = run(["hawkeye", "models", "compare", "tiny-tapping", "1", "2"], project, env)
+    assert "same split" in compared.stderr and "mae" in compared.stdout
+
+    run(
+        [
+            "hawkeye",
+            "models",
+            "promote",
+            "tiny-tapping",
+            challenger,
+            "--reason",
+            "clinician review",
+        ],
+        project,
+        env,
+    )
+    promoted = client.get_model_version_by_alias("tiny-tapping", "champion")
+    assert str(promoted.version) == challenger
+    assert promoted.tags["promotion.reason"] == "clinician review"
+
+    cfg = DatasetConfig.model_validate(
+        TINY["dataset"] | {"path": str(project / TINY["dataset"]["path"])}
+    )
+    features = build_features(ingest(cfg).manifest, cfg).features
+    table = project / "features.csv"
+    features.to_csv(table, index=False)
+    run(
+        [
+            "hawkeye",
+            "predict",
+            str(table),
+            "--model",
+            "models:/tiny-tapping@champion",
+            "--id-column",
+            "sample_id",
+        ],
+        project,
+        env,
+    )
+    scores = pd.read_csv(project / "features_scores.csv")
+    assert list(scores["sample_id"]) == list(features["sample_id"])
+    assert scores["score"].between(0, 4).all()
+
+    features.drop(columns=["amplitude_median_denoised"]).to_csv(table, index=False)
+    proc = subprocess.run(
+        ["hawkeye", "predict", str(table), "--model", "models:/tiny-tapping@champion"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "amplitude_median_denoised" in proc.stderr
+
+    videos = Path(env["HAWKEYE_SHARED_DATA"]) / "videos"
+    if not videos.is_dir():
+        return  # the video half needs the shared real videos
+    # A whole-body clip is no finger-tapping video: scored or refused, never a crash, always a
+    # JSON report naming the model version; a refusal exits 3 and says why.
+    clip = sorted(videos.glob("*.avi"))[0]
+    proc = subprocess.run(
+        ["hawkeye", "predict", str(clip), "--model", "models:/tiny-tapping@champion"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode in (0, 3), proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["model"]["version"] == challenger and report["status"] in ("scored", "refused")
+    assert (proc.returncode == 3) == (report["status"] == "refused")
+    assert "qc_detection_rate" in report["qc"] or "reason" in report
+
+    out = project / "scores.csv"
+    run(
+        [
+            "hawkeye",
+            "score",
+            str(videos),
+            "--model",
+            "models:/tiny-tapping@champion",
+            "--out",
+            str(out),
+        ],
+        project,
+        env,
+    )
+    scores = pd.read_csv(out)
+    assert len(scores) == len(list(videos.glob("*.avi")) + list(videos.glob("*.mp4")))
+    assert set(scores["status"]) <= {"scored", "refused"}
 
 
 def test_zenml_cli_runs_the_same_pipeline(project: Path) -> None:

@@ -6,7 +6,9 @@ import yaml
 from hawkeye.config import RunConfig, load_run_config
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted((ROOT / "pipelines" / "configs").glob("*.yaml"))
+ALL_CONFIGS = sorted((ROOT / "pipelines" / "configs").glob("*.yaml"))
+INFERENCE = {"inference"}
+CONFIGS = [p for p in ALL_CONFIGS if p.stem not in INFERENCE]
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
@@ -28,3 +30,11 @@ def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="n_subject"):
         load_run_config(bad)
+
+
+def test_inference_configuration_names_videos_and_a_model() -> None:
+    params = yaml.safe_load((ROOT / "pipelines" / "configs" / "inference.yaml").read_text())[
+        "parameters"
+    ]
+    assert set(params) == {"videos", "model", "side"}
+    assert params["model"].startswith("models:/")

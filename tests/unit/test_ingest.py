@@ -85,3 +85,83 @@ def test_missing_columns_and_files_are_named(tmp_path: Path) -> None:
         ingest(DatasetConfig(name="t", kind="landmarks", path=str(path)))
     with pytest.raises(DatasetError, match="does not exist"):
         ingest(DatasetConfig(name="t", kind="landmarks", path=str(tmp_path / "nope.csv")))
+
+
+def test_schema_reports_every_problem_of_a_row(tmp_path: Path) -> None:
+    """pandera validates lazily: one pass finds every broken rule of every row."""
+    rows = [_row(f"r{i}", f"S{i}") for i in range(8)] + [
+        {**_row("many", subject=""), "label": "x", "fps": None},
+        _row("frac", label=2.5),
+        _row("text_ok", label="3"),  # a label written as text is fine
+    ]
+    cfg = DatasetConfig(
+        name="t", kind="landmarks", path=str(_write(tmp_path, rows)), max_quarantine_share=0.5
+    )
+    result = ingest(cfg)
+    reasons = dict(zip(result.quarantine["sample_id"], result.quarantine["reason"], strict=True))
+    assert reasons["many"] == (
+        "missing subject_id; label 'x' is not a number; fps nan is not a positive number"
+    )
+    assert reasons["frac"].endswith("2.5' outside 0..4")  # a text column (CSV): repr quotes
+    assert result.manifest.set_index("sample_id").loc["text_ok", "label"] == 3
+    assert set(result.quarantine["stage"]) == {"ingest"}
+
+
+def test_duplicate_id_is_judged_among_good_rows(tmp_path: Path) -> None:
+    rows = [_row(f"r{i}", f"S{i}") for i in range(6)] + [
+        _row("dup", "S1", source="lm/missing.npy"),  # bad file: quarantined for that ...
+        _row("dup", "S2"),  # ... so this one keeps the id
+        _row("dup", "S3"),
+    ]
+    cfg = DatasetConfig(
+        name="t", kind="landmarks", path=str(_write(tmp_path, rows)), max_quarantine_share=0.5
+    )
+    result = ingest(cfg)
+    assert list(result.quarantine["reason"]) == [
+        "landmark file not found: lm/missing.npy",
+        "duplicate sample_id",
+    ]
+    kept = result.manifest.set_index("sample_id").loc["dup"]
+    assert kept["subject_id"] == "S2"
+
+
+def _feature_table(tmp_path: Path, n: int = 10) -> Path:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "sample_id": [f"v{i}" for i in range(n)],
+            "subject_id": [f"S{i}" for i in range(n)],
+            "task": "finger_tapping",
+            "side": "left",
+            "label": rng.integers(0, 5, n),
+            "source": "table.csv",
+            "fps": np.nan,
+            "dataset": "t",
+            "amp": rng.normal(size=n),
+            "speed": rng.normal(size=n),
+        }
+    )
+    frame.loc[1, "speed"] = np.inf
+    frame.loc[2, ["amp", "speed"]] = np.nan
+    frame.loc[3, "amp"] = np.nan  # one missing feature: fine, the models impute it
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_feature_rows_no_model_can_use_are_quarantined(tmp_path: Path) -> None:
+    cfg = DatasetConfig(
+        name="t", kind="feature_table", path=str(_feature_table(tmp_path)),
+        max_quarantine_share=0.3,
+    )  # fmt: skip
+    result = build_features(ingest(cfg).manifest, cfg)
+    reasons = dict(zip(result.quarantine["sample_id"], result.quarantine["reason"], strict=True))
+    assert reasons == {
+        "v1": "infinite feature value: speed",
+        "v2": "no feature could be computed (all NaN)",
+    }
+    assert set(result.quarantine["stage"]) == {"landmark"}
+    assert list(result.features["sample_id"]) == [f"v{i}" for i in (0, 3, 4, 5, 6, 7, 8, 9)]
+    strict = cfg.model_copy(update={"max_quarantine_share": 0.1})
+    with pytest.raises(QuarantineExceeded, match="landmark: 2 of 10 inputs quarantined"):
+        build_features(ingest(strict).manifest, strict)

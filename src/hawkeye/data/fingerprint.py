@@ -51,6 +51,10 @@ def prepare(cfg: DatasetConfig) -> Path:
 def dataset_fingerprint(cfg: DatasetConfig) -> str:
     """md5 over the entry file and every file it names (videos: by size and mtime)."""
     path = prepare(cfg)
+    if cfg.format in ("keraal", "uiprmd", "msr_action3d", "natops"):
+        from hawkeye.data import formats
+
+        return formats.fingerprint(cfg.format, path)
     if not path.is_file():
         return "missing"
     digest = hashlib.md5()
@@ -71,4 +75,15 @@ def dataset_fingerprint(cfg: DatasetConfig) -> str:
                 digest.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
             else:
                 file_md5(member, digest)
+    return digest.hexdigest()
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and mtimes of every video below ``folder``: changes when one is added or edited."""
+    from hawkeye.data.videos import scan_folder
+
+    digest = hashlib.md5()
+    for path in scan_folder(folder):
+        st = path.stat()
+        digest.update(f"{path.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}".encode())
     return digest.hexdigest()

@@ -1,4 +1,13 @@
-"""Ingest: read a dataset, validate every row, and return the manifest plus quarantine."""
+"""Ingest: read a dataset, validate every row, and return the manifest plus quarantine.
+
+Formats: ``hawkeye`` (annotation CSV naming ``.npy``/``.npz`` files), ``park``
+(the PARK feature table), videos (``kind: videos``) and the public skeleton
+formats of :mod:`hawkeye.data.formats` (``keraal``, ``uiprmd``,
+``msr_action3d``, ``natops``). Validation is the pandera schema of
+:mod:`hawkeye.data.manifest`; bad rows and files the readers refuse go to the
+quarantine with a reason, and the run fails only past
+``dataset.max_quarantine_share``.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from hawkeye.config import DatasetConfig
-from hawkeye.data import park
+from hawkeye.data import formats, park
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.fingerprint import prepare
-from hawkeye.data.manifest import REQUIRED, check_row, missing_columns
+from hawkeye.data.manifest import (
+    SchemaMismatch,
+    duplicate_failures,
+    schema_failures,
+)
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.data.videos import video_manifest, video_problem
-from hawkeye.paths import portable_path
+from hawkeye.paths import portable_path, resolve_data_path
 
 
 @dataclass
@@ -24,6 +37,8 @@ class IngestResult:
 
 
 def ingest(cfg: DatasetConfig) -> IngestResult:
+    if cfg.format in formats.FORMATS:
+        return ingest_skeletons(cfg)
     path = prepare(cfg)
     if not path.is_file():
         raise DatasetError(
@@ -81,34 +96,75 @@ def park_manifest(path: Path) -> pd.DataFrame:
     return pd.concat([meta, features], axis=1)
 
 
-def validate_manifest(frame: pd.DataFrame, cfg: DatasetConfig, base: Path) -> IngestResult:
-    """Row checks; bad rows go to the quarantine with a reason, the rest form the manifest."""
-    missing = missing_columns(frame, REQUIRED)
-    if missing:
-        raise DatasetError(
-            f"dataset {cfg.name!r} lacks required column(s) {missing}; present: {list(frame.columns)}"
-        )
+def ingest_skeletons(cfg: DatasetConfig) -> IngestResult:
+    """A public skeleton dataset (``dataset.format`` keraal, uiprmd, msr_action3d, natops)."""
+    path = resolve_data_path(cfg.path)
     quarantine = Quarantine("ingest")
-    keep = []
-    seen: set[str] = set()
-    for idx, row in frame.iterrows():
-        reason = check_row(row, cfg.min_label, cfg.max_label, needs_fps=cfg.kind == "landmarks")
-        if reason is None and str(row["sample_id"]) in seen:
-            reason = "duplicate sample_id"
-        if reason is None and cfg.kind == "landmarks" and not (base / str(row["source"])).is_file():
-            reason = f"landmark file not found: {row['source']}"
-        if reason is None and cfg.kind == "videos":
-            reason = video_problem(base / str(row["source"]))
-        if reason:
-            quarantine.add(row.get("sample_id"), row.get("source"), reason)
-            continue
-        seen.add(str(row["sample_id"]))
-        keep.append(idx)
-    quarantine.check_share(len(frame), cfg.max_quarantine_share)
-    manifest = frame.loc[keep].reset_index(drop=True)
-    manifest["label"] = manifest["label"].astype(int)
+    try:
+        rows = formats.manifest_rows(cfg.format, path, quarantine)
+    except DatasetError as exc:
+        raise DatasetError(
+            f"dataset {cfg.name!r} (format {cfg.format}): {exc}. Check `dataset.path` (a "
+            "'shared:' path reads $HAWKEYE_SHARED_DATA or ../shared/data)."
+        ) from exc
+    frame = pd.DataFrame(rows)
+    if frame.empty:  # every file refused: the share check below says why
+        quarantine.check_share(len(quarantine), cfg.max_quarantine_share)
+    result = validate_manifest(frame, cfg, base=Path.cwd(), quarantine=quarantine)
+    result.manifest["source"] = [formats.source_reference(s) for s in result.manifest["source"]]
+    return result
+
+
+def validate_manifest(
+    frame: pd.DataFrame,
+    cfg: DatasetConfig,
+    base: Path,
+    quarantine: Quarantine | None = None,
+) -> IngestResult:
+    """Check every row; bad rows go to the quarantine with a reason, the rest form the manifest.
+
+    Order: the manifest schema (pandera, every row rule at once), then the
+    files a row names, then duplicate sample ids among the rows still good.
+    ``quarantine`` may already hold files a reader refused; they count in the
+    quarantined share.
+    """
+    quarantine = quarantine if quarantine is not None else Quarantine("ingest")
+    refused = len(quarantine)
+    frame = frame.reset_index(drop=True)
+    try:
+        failures = schema_failures(
+            frame, cfg.min_label, cfg.max_label, needs_fps=cfg.kind == "landmarks"
+        )
+    except SchemaMismatch as exc:
+        raise DatasetError(f"dataset {cfg.name!r} {exc}; present: {list(frame.columns)}") from exc
+    for idx in frame.index.difference(list(failures)):
+        source = frame.at[idx, "source"]
+        if cfg.kind == "landmarks" and not (base / str(source)).is_file():
+            failures[idx] = f"landmark file not found: {source}"
+        elif cfg.kind == "videos" and (problem := video_problem(base / str(source))):
+            failures[idx] = problem
+    failures |= duplicate_failures(frame.drop(index=list(failures)))
+    for idx in sorted(failures):
+        quarantine.add(frame.at[idx, "sample_id"], frame.at[idx, "source"], failures[idx])
+    quarantine.check_share(len(frame) + refused, cfg.max_quarantine_share)
+    manifest = frame.drop(index=list(failures)).reset_index(drop=True)
+    manifest["label"] = pd.to_numeric(manifest["label"]).astype(int)
     manifest["subject_id"] = manifest["subject_id"].astype(str)
     manifest["sample_id"] = manifest["sample_id"].astype(str)
     if cfg.kind in ("landmarks", "videos"):
         manifest["source"] = [portable_path(base / s) for s in manifest["source"]]
+    _one_layout(manifest, cfg)
     return IngestResult(manifest, quarantine.frame())
+
+
+def _one_layout(manifest: pd.DataFrame, cfg: DatasetConfig) -> None:
+    """Features of different joint layouts share no column: one model needs one layout."""
+    if "layout" not in manifest.columns:
+        return
+    layouts = manifest["layout"].dropna().astype(str).value_counts()
+    if len(layouts) > 1:
+        raise DatasetError(
+            f"dataset {cfg.name!r} mixes joint layouts {dict(layouts)}: one model needs one. "
+            "Narrow `dataset.path` to one modality (e.g. a glob such as "
+            "data/raw/keraal/**/G*-Kinect-CTK-*.txt)."
+        )

@@ -1,7 +1,14 @@
 """The landmark stage: manifest in, one feature row a recording out, failures quarantined.
 
-Landmark datasets are read from their files; video datasets go through
-MediaPipe (cached, parallel, quality-checked); feature tables pass through.
+Landmark datasets are read from their files (``.npy``/``.npz``, or a public
+skeleton format through its reader); video datasets go through MediaPipe
+(cached, parallel, quality-checked); feature tables pass through. The table
+is then checked against the feature schema (:mod:`hawkeye.features.schema`):
+a row no model can use is quarantined with the reason.
+
+Feature sets (``dataset.task``): ``finger_tapping`` (PARK's), ``gait``, and
+``motion``, the generic summary of any skeleton for tasks without a clinical
+set (:mod:`hawkeye.features.motion_summary`).
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from hawkeye.config import DatasetConfig
+from hawkeye.data import formats
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.features import table
+from hawkeye.features.schema import feature_failures
 from hawkeye.landmarks.batch import VideoJob, extract_batch
 from hawkeye.landmarks.qc import rejection
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence, load_sequence
@@ -28,9 +37,10 @@ TASK_MODEL = {"finger_tapping": "hands", "gait": "pose"}
 
 def extractors() -> dict[str, Extractor]:
     from hawkeye.features.gait import gait_features
+    from hawkeye.features.motion_summary import motion_features
     from hawkeye.features.tapping import tapping_features
 
-    return {"finger_tapping": tapping_features, "gait": gait_features}
+    return {"finger_tapping": tapping_features, "gait": gait_features, "motion": motion_features}
 
 
 @dataclass
@@ -40,10 +50,13 @@ class FeatureResult:
 
 
 def _from_files(
-    manifest: pd.DataFrame,
+    manifest: pd.DataFrame, fmt: str = "hawkeye"
 ) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
     for i, rec in tqdm(manifest.iterrows(), total=len(manifest), desc="landmarks", unit="rec"):
         try:
+            if fmt in formats.FORMATS:
+                yield i, formats.load_sequence(fmt, rec), {}
+                continue
             layout = rec.get("layout", "mediapipe_hand_21")
             yield i, load_sequence(resolve_data_path(rec["source"]), layout, rec["fps"]), {}
         except LandmarkError as exc:
@@ -77,14 +90,13 @@ def _from_videos(
 def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
     """Features for every recording; a feature-table dataset passes through unchanged."""
     if cfg.kind == "feature_table":
-        return FeatureResult(
-            manifest.drop(columns=["source", "fps"]).reset_index(drop=True),
-            Quarantine("landmark").frame(),
-        )
+        features = manifest.drop(columns=["source", "fps"]).reset_index(drop=True)
+        return _checked(features, Quarantine("landmark"), len(manifest), cfg)
     known = extractors()
     if cfg.task not in known:
         raise ValueError(f"no feature extractor for task {cfg.task!r}; known: {sorted(known)}")
-    if cfg.kind == "videos" and cfg.landmarks.model != TASK_MODEL[cfg.task]:
+    needed = TASK_MODEL.get(cfg.task)  # the motion set takes either model
+    if cfg.kind == "videos" and needed is not None and cfg.landmarks.model != needed:
         raise ValueError(
             f"task {cfg.task} needs landmarks.model: {TASK_MODEL[cfg.task]} "
             f"(the config says {cfg.landmarks.model})"
@@ -92,7 +104,9 @@ def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
     extract = known[cfg.task]
     quarantine = Quarantine("landmark")
     rows, kept = [], []
-    source = _from_videos(manifest, cfg) if cfg.kind == "videos" else _from_files(manifest)
+    source = (
+        _from_videos(manifest, cfg) if cfg.kind == "videos" else _from_files(manifest, cfg.format)
+    )
     for i, seq, qc in source:
         rec = manifest.loc[i]
         if isinstance(seq, str):
@@ -104,9 +118,20 @@ def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
             quarantine.add(rec["sample_id"], rec["source"], str(exc))
             continue
         kept.append(i)
-    quarantine.check_share(len(manifest), cfg.max_quarantine_share)
     ids = table.identity(manifest.loc[kept])
-    return FeatureResult(pd.concat([ids, pd.DataFrame(rows)], axis=1), quarantine.frame())
+    return _checked(pd.concat([ids, pd.DataFrame(rows)], axis=1), quarantine, len(manifest), cfg)
+
+
+def _checked(
+    features: pd.DataFrame, quarantine: Quarantine, total: int, cfg: DatasetConfig
+) -> FeatureResult:
+    """Quarantine the rows that break the feature schema; fail past the threshold."""
+    failures = feature_failures(features, cfg.min_label, cfg.max_label)
+    for index, reason in failures.items():
+        quarantine.add(features.at[index, "sample_id"], "(feature table)", reason)
+    quarantine.check_share(total, cfg.max_quarantine_share)
+    kept = features.drop(index=list(failures)).reset_index(drop=True)
+    return FeatureResult(kept, quarantine.frame())
 
 
 def video_jobs(paths: list[Path], side: str | None = None) -> list[VideoJob]:

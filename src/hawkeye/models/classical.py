@@ -27,20 +27,23 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def _estimator(name: str, mode: str, params: dict[str, Any], seed: int) -> BaseEstimator:
+    regression = mode == "regression"
     merged = {**DEFAULTS[name], **params, "random_state": seed}
     if name == "random_forest":
-        return (RandomForestRegressor if mode == "regression" else RandomForestClassifier)(**merged)
+        return (RandomForestRegressor if regression else RandomForestClassifier)(**merged)
     if name == "xgboost":
-        return (XGBRegressor if mode == "regression" else XGBClassifier)(**merged)
+        return (XGBRegressor if regression else XGBClassifier)(**merged)
     raise ValueError(f"unknown model {name!r}; known: {sorted(DEFAULTS)}")
 
 
 class ScoreModel(RegressorMixin, BaseEstimator):
     """Predicts a continuous severity in ``[min_label, max_label]``; ``predict_label`` rounds it.
 
-    Regression suits ordinal scores (errors of 2 cost more than errors of 1);
-    classification mode predicts the expected score from class probabilities
-    so both modes feed the same metrics.
+    ``regression`` suits ordinal scores (an error of 2 costs more than an error
+    of 1); ``ordinal_classification`` fits a classifier and predicts the expected
+    score from its class probabilities; ``classification`` predicts the most
+    probable class, the only sensible choice for unordered labels (actions,
+    error types), where an "average class" means nothing.
     """
 
     def __init__(
@@ -63,7 +66,7 @@ class ScoreModel(RegressorMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         est = _estimator(self.model, self.mode, dict(self.params or {}), self.random_state)
         y = np.asarray(y)
-        if self.mode == "classification":
+        if self.is_classifier:
             self.encoder_ = LabelEncoder().fit(y)
             y = self.encoder_.transform(y)
         self.pipeline_ = Pipeline(
@@ -80,13 +83,20 @@ class ScoreModel(RegressorMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
         """Class probabilities, columns are the scores seen in training (classification only)."""
-        if self.mode != "classification":
-            raise AttributeError("predict_proba needs mode='classification'")
+        if not self.is_classifier:
+            raise AttributeError(f"predict_proba needs a classification mode, not {self.mode!r}")
         proba = self.pipeline_.predict_proba(self._matrix(X))
         return pd.DataFrame(proba, columns=self.encoder_.classes_, index=X.index)
 
+    @property
+    def is_classifier(self) -> bool:
+        return self.mode in ("classification", "ordinal_classification")
+
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if self.mode == "classification":
+            proba = self.predict_proba(X)
+            score = proba.columns.to_numpy(dtype=float)[np.argmax(proba.to_numpy(), axis=1)]
+        elif self.mode == "ordinal_classification":
             proba = self.predict_proba(X)
             score = proba.to_numpy() @ proba.columns.to_numpy(dtype=float)
         else:

@@ -1,4 +1,4 @@
-"""MLflow adapter: run metadata, evaluation logging and the model registry with aliases.
+"""MLflow runs: where the store lives, lineage tags, evaluation and quality logging.
 
 One of the two modules of the domain that reach outside (DESIGN.md). Every
 function logs into the *active* MLflow run, which ZenML's experiment tracker
@@ -8,19 +8,13 @@ or the CLI starts, so the same code serves both.
 from __future__ import annotations
 
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import pandas as pd
-import skops.io
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
-from hawkeye.config import GateConfig
-from hawkeye.gate import Champion, Decision, decide
 from hawkeye.metrics import confusion_figure, flat_metrics, summary_table
 from hawkeye.paths import state_dir
 from hawkeye.provenance import code_version, dvc_data_md5, git_commit
@@ -107,81 +101,3 @@ def log_quarantine(quarantine: pd.DataFrame) -> None:
             path = Path(tmp) / "quarantine.csv"
             quarantine.to_csv(path, index=False)
             mlflow.log_artifact(str(path), "quality")
-
-
-def _requirements() -> list[str]:
-    reqs = []
-    for pkg in ("hawkeye", "scikit-learn", "xgboost", "numpy", "pandas", "skops"):
-        try:
-            reqs.append(f"{pkg}=={version(pkg)}")
-        except PackageNotFoundError:
-            continue
-    return reqs
-
-
-def current_champion(client: MlflowClient, name: str, metric: str) -> Champion | None:
-    try:
-        mv = client.get_model_version_by_alias(name, "champion")
-    except MlflowException:
-        return None
-    value = mv.tags.get(f"metric.{metric}")
-    return Champion(
-        str(mv.version),
-        float(value) if value is not None else float("nan"),
-        mv.tags.get(TAG_SPLIT, ""),
-    )
-
-
-def register_model(
-    model: Any,
-    example: pd.DataFrame,
-    name: str,
-    report: dict[str, Any],
-    split_hash: str,
-    gate: GateConfig,
-    tags: dict[str, str],
-) -> dict[str, Any]:
-    """Log and register the model in the active run, then let the gate choose its alias."""
-    client = MlflowClient()
-    champion = current_champion(client, name, gate.metric)
-    decision: Decision = decide(report, split_hash, champion, gate)
-    example = example.head(5)
-    # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
-    # types listed here, which are the ones this model was just built from.
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    info = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        registered_model_name=name,
-        signature=infer_signature(example, model.predict(example)),
-        input_example=example,
-        pip_requirements=_requirements(),
-        serialization_format="skops",
-        skops_trusted_types=trusted,
-    )
-    version_ = str(info.registered_model_version)
-    pooled = report["pooled"]["model"]
-    version_tags = {
-        **tags,
-        TAG_SPLIT: split_hash,
-        "gate.decision": decision.alias,
-        "gate.reason": decision.reason,
-        **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
-    }
-    for key, value in version_tags.items():
-        client.set_model_version_tag(name, version_, key, value)
-    client.set_registered_model_alias(name, decision.alias, version_)
-    mlflow.set_tags(
-        {
-            "gate.decision": decision.alias,
-            "gate.reason": decision.reason,
-            "registered_version": version_,
-        }
-    )
-    return {
-        "model_name": name,
-        "version": version_,
-        "alias": decision.alias,
-        "reason": decision.reason,
-        "previous_champion": champion.version if champion else None,
-    }

@@ -1,0 +1,274 @@
+"""MLflow model registry: register through the quality gate, list, compare, promote, load.
+
+Aliases, not the deprecated stages: ``champion`` is what ``hawkeye predict``
+uses by default and moves only through the gate or an explicit, reasoned
+promotion; ``challenger`` marks the latest version that did not pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import mlflow
+import pandas as pd
+import skops.io
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+from hawkeye.config import GateConfig
+from hawkeye.gate import Champion, Decision, decide
+from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
+
+TAG_DATASET = "hawkeye.dataset_config"
+TAG_TASK = "hawkeye.task"
+SHOWN_METRICS = ("mae", "exact_acc", "within1_acc", "pearson", "spearman", "macro_f1", "qwk")
+
+
+class RegistryError(LookupError):
+    """A model or version that the registry does not hold; the message lists what it does."""
+
+
+def _requirements() -> list[str]:
+    reqs = []
+    for pkg in ("hawkeye", "scikit-learn", "xgboost", "numpy", "pandas", "skops"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            continue
+    return reqs
+
+
+def current_champion(client: MlflowClient, name: str, metric: str) -> Champion | None:
+    try:
+        mv = client.get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None
+    value = mv.tags.get(f"metric.{metric}")
+    return Champion(
+        str(mv.version),
+        float(value) if value is not None else float("nan"),
+        mv.tags.get(TAG_SPLIT, ""),
+    )
+
+
+def register_model(
+    model: Any,
+    example: pd.DataFrame,
+    name: str,
+    report: dict[str, Any],
+    split_hash: str,
+    gate: GateConfig,
+    tags: dict[str, str],
+) -> dict[str, Any]:
+    """Log and register the model in the active run, then let the gate choose its alias."""
+    client = MlflowClient()
+    champion = current_champion(client, name, gate.metric)
+    decision: Decision = decide(report, split_hash, champion, gate)
+    example = example.head(5)
+    # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
+    # types listed here, which are the ones this model was just built from.
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        registered_model_name=name,
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+        pip_requirements=_requirements(),
+        serialization_format="skops",
+        skops_trusted_types=trusted,
+    )
+    version_ = str(info.registered_model_version)
+    pooled = report["pooled"]["model"]
+    version_tags = {
+        **tags,
+        TAG_SPLIT: split_hash,
+        "gate.decision": decision.alias,
+        "gate.reason": decision.reason,
+        **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
+    }
+    for key, value in version_tags.items():
+        client.set_model_version_tag(name, version_, key, value)
+    client.set_registered_model_alias(name, decision.alias, version_)
+    mlflow.set_tags(
+        {
+            "gate.decision": decision.alias,
+            "gate.reason": decision.reason,
+            "registered_version": version_,
+        }
+    )
+    return {
+        "model_name": name,
+        "version": version_,
+        "alias": decision.alias,
+        "reason": decision.reason,
+        "previous_champion": champion.version if champion else None,
+    }
+
+
+def _version(client: MlflowClient, name: str, ref: str) -> ModelVersion:
+    """A version by number or alias (``3``, ``champion``)."""
+    try:
+        return (
+            client.get_model_version(name, ref)
+            if ref.isdigit()
+            else client.get_model_version_by_alias(name, ref)
+        )
+    except MlflowException as exc:
+        known = [m.name for m in client.search_registered_models()]
+        if name not in known:
+            raise RegistryError(
+                f"no registered model {name!r}; the registry holds: {known or 'nothing yet'}"
+            ) from exc
+        versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{name}'"))
+        raise RegistryError(
+            f"{name} has no version or alias {ref!r}; versions: {versions}"
+        ) from exc
+
+
+def _aliases(client: MlflowClient, name: str) -> dict[str, list[str]]:
+    """version -> aliases (search results do not carry aliases on every backend)."""
+    out: dict[str, list[str]] = {}
+    for alias, ver in client.get_registered_model(name).aliases.items():
+        out.setdefault(str(ver), []).append(alias)
+    return out
+
+
+def _row(mv: ModelVersion, aliases: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {
+        "version": int(mv.version),
+        "aliases": ",".join(sorted((aliases or {}).get(str(mv.version), mv.aliases))),
+        **{m: _num(mv.tags.get(f"metric.{m}")) for m in SHOWN_METRICS},
+        "split": mv.tags.get(TAG_SPLIT, ""),
+        "data": mv.tags.get(TAG_DATA, "")[:12],
+        "commit": mv.tags.get(TAG_COMMIT, "")[:12],
+        "created": datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).strftime(
+            "%Y-%m-%d %H:%M"
+        ),
+        "gate": mv.tags.get("promotion.reason") or mv.tags.get("gate.reason", ""),
+        "run_id": mv.run_id,
+    }
+
+
+def _num(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else math.nan
+    except ValueError:
+        return math.nan
+
+
+def list_versions(name: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
+    """Every version of one model (or of all models), newest first."""
+    client = MlflowClient(tracking_uri)
+    names = [name] if name else [m.name for m in client.search_registered_models()]
+    rows = []
+    for n in names:
+        if name:
+            _version_exists = client.search_model_versions(f"name='{n}'")
+            if not _version_exists:
+                _version(client, n, "1")  # raises RegistryError listing what exists
+        aliases = _aliases(client, n)
+        for mv in client.search_model_versions(f"name='{n}'"):
+            rows.append({"model": n, **_row(mv, aliases)})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["model", "version"], ascending=[True, False]) if len(frame) else frame
+
+
+@dataclass(frozen=True)
+class Comparison:
+    table: pd.DataFrame  # metric x version
+    same_split: bool
+    note: str
+
+
+def compare(name: str, a: str, b: str, tracking_uri: str | None = None) -> Comparison:
+    """Two versions' metrics side by side, and whether they were scored on the same split."""
+    client = MlflowClient(tracking_uri)
+    va, vb = _version(client, name, a), _version(client, name, b)
+    ra, rb = _row(va), _row(vb)
+    table = pd.DataFrame(
+        {
+            f"v{va.version}": [ra[m] for m in SHOWN_METRICS],
+            f"v{vb.version}": [rb[m] for m in SHOWN_METRICS],
+        },
+        index=list(SHOWN_METRICS),
+    )
+    table["difference"] = table.iloc[:, 1] - table.iloc[:, 0]
+    same = bool(ra["split"]) and ra["split"] == rb["split"]
+    note = (
+        f"same split ({ra['split']}): directly comparable"
+        if same
+        else f"different splits ({ra['split'] or '?'} vs {rb['split'] or '?'}): not comparable"
+    )
+    return Comparison(table, same, note)
+
+
+def promote(
+    name: str, ref: str, reason: str, tracking_uri: str | None = None, user: str = ""
+) -> dict[str, str]:
+    """Give ``ref`` the champion alias by hand; the reason, who and when are kept on the version."""
+    if not reason.strip():
+        raise ValueError("a promotion needs a reason (it is kept on the model version)")
+    client = MlflowClient(tracking_uri)
+    mv = _version(client, name, ref)
+    previous = current_champion(client, name, "mae")
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    for key, value in {
+        "promotion.reason": reason,
+        "promotion.time": when,
+        "promotion.by": user or "unknown",
+        "promotion.previous_champion": previous.version if previous else "none",
+    }.items():
+        client.set_model_version_tag(name, mv.version, key, value)
+    client.set_registered_model_alias(name, "champion", mv.version)
+    return {
+        "model_name": name,
+        "version": str(mv.version),
+        "previous_champion": previous.version if previous else "none",
+        "reason": reason,
+    }
+
+
+def _parse_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("models:/"):
+        raise RegistryError(f"expected models:/NAME@alias or models:/NAME/VERSION, got {uri!r}")
+    ref = uri.removeprefix("models:/")
+    name, _, rest = ref.partition("@") if "@" in ref else ref.rpartition("/")
+    if not name:
+        raise RegistryError(f"cannot read a model name from {uri!r}")
+    return name, rest or "champion"
+
+
+def resolve_version(uri: str, tracking_uri: str | None = None) -> str:
+    """``models:/NAME@alias`` -> ``models:/NAME/<version>`` as the alias points now."""
+    name, ref = _parse_uri(uri)
+    return f"models:/{name}/{_version(MlflowClient(tracking_uri), name, ref).version}"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: Any
+    name: str
+    version: str
+    uri: str
+    dataset_config: dict[str, Any]
+    tags: dict[str, str]
+
+
+def load(uri: str, tracking_uri: str | None = None) -> LoadedModel:
+    """A registered model (``models:/NAME@alias`` or ``models:/NAME/3``) and how it was trained."""
+    name, ref = _parse_uri(uri)
+    client = MlflowClient(tracking_uri)
+    mv = _version(client, name, ref)
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+    model = mlflow.sklearn.load_model(f"models:/{name}/{mv.version}")
+    config = json.loads(mv.tags.get(TAG_DATASET, "{}"))
+    return LoadedModel(model, name, str(mv.version), uri, config, dict(mv.tags))
