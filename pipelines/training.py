@@ -7,7 +7,7 @@ pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path).
 from zenml import pipeline
 
 import steps
-from hawkeye.config import RunConfig
+from hawkeye.config import ZERO_SHOT, RunConfig
 from hawkeye.data.fingerprint import dataset_fingerprint
 from hawkeye.tracking import default_artifact_root, ensure_experiment
 from pipelines.stack_info import mlflow_tracker, tracking_uri
@@ -32,7 +32,9 @@ def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -
     tracked = {"settings": _experiment_settings(cfg.registry.model_name)}
 
     manifest, ingest_quarantine = steps.ingest(dataset=dataset, fingerprint=fingerprint)
-    features, landmark_quarantine = steps.landmark(manifest=manifest, dataset=dataset)
+    features, landmark_quarantine = steps.landmark(
+        manifest=manifest, dataset=dataset, landmarks=cfg.model.name not in ZERO_SHOT
+    )
     folds = steps.split(features=features, split=split)
     trained, predictions = steps.train.with_options(**tracked)(
         features=features, folds=folds, model=model, dataset=dataset, fingerprint=fingerprint

@@ -12,9 +12,10 @@ from steps.cache import DOMAIN_CACHE
 
 @step(cache_policy=DOMAIN_CACHE)
 def landmark(
-    manifest: pd.DataFrame, dataset: dict
+    manifest: pd.DataFrame, dataset: dict, landmarks: bool = True
 ) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:
-    result = build_features(manifest, DatasetConfig.model_validate(dataset))
+    """``landmarks=False`` for zero-shot video scorers, which need the videos, not landmarks."""
+    result = build_features(manifest, DatasetConfig.model_validate(dataset), landmarks)
     log_metadata(
         metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)}
     )

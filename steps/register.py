@@ -10,7 +10,6 @@ from zenml.logger import get_logger
 from hawkeye.config import DatasetConfig, RegisterConfig
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import flat_metrics
-from hawkeye.models.classical import ScoreModel
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
 
@@ -19,7 +18,7 @@ logger = get_logger(__name__)
 
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def register(
-    model: ScoreModel,
+    model: Any,
     features: pd.DataFrame,
     report: dict[str, Any],
     registry: dict,
@@ -35,7 +34,7 @@ def register(
     mlflow.log_metrics(flat_metrics(report))
     outcome = register_model(
         model,
-        features[feature_columns(features)],
+        features if hasattr(model, "predict_details") else features[feature_columns(features)],
         cfg.model_name,
         report,
         report["split_hash"],

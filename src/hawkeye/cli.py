@@ -588,6 +588,7 @@ def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
         cfg.model,
         cfg.dataset.min_label,
         cfg.dataset.max_label,
+        task=cfg.dataset.task,
     )
     skops.io.dump(result.model, work / "model.skops")
     result.predictions.to_parquet(work / "predictions.parquet", index=False)

@@ -115,8 +115,12 @@ class SplitConfig(_Strict):
     )
 
 
+# Video scorers that learn nothing: `params` holds their settings (model_path, n_frames, ...).
+ZERO_SHOT = ("vlm", "vlm_api")
+
+
 class ModelConfig(_Strict):
-    name: Literal["random_forest", "xgboost"] = "random_forest"
+    name: Literal["random_forest", "xgboost", "vlm", "vlm_api"] = "random_forest"
     mode: Literal["regression", "classification", "ordinal_classification"] = Field(
         "regression",
         description="regression or ordinal_classification for ordered scores; classification "
@@ -133,6 +137,9 @@ class GateConfig(_Strict):
     greater_is_better: bool = False
     min_improvement_over_baseline: float = Field(
         0.05, ge=0, description="margin by which the model must beat the best baseline"
+    )
+    min_coverage: float = Field(
+        0.8, ge=0, le=1, description="share of recordings a (zero-shot) model must score"
     )
 
 

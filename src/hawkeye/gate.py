@@ -48,6 +48,12 @@ def decide(
     }
     if not math.isfinite(value):
         return Decision(False, f"{m} is not finite ({value}); nothing to compare")
+    coverage = pooled["model"].get("coverage", 1.0)
+    if coverage < gate.min_coverage:
+        return Decision(
+            False,
+            f"scored only {coverage:.0%} of the recordings (min_coverage {gate.min_coverage:.0%})",
+        )
     if baselines:
         best_name, best = (max if gate.greater_is_better else min)(
             baselines.items(), key=lambda kv: kv[1]

@@ -46,9 +46,15 @@ def _correlation(fn: Any, a: np.ndarray, b: np.ndarray) -> float:
         return float(fn(a, b)[0])
 
 
+def _empty_metrics() -> dict[str, float]:
+    return dict.fromkeys(METRICS, float("nan"))
+
+
 def score_metrics(
     y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4
 ) -> dict[str, float]:
+    if len(y) == 0:  # a zero-shot scorer that answered for none of these recordings
+        return _empty_metrics()
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
     pred = to_label(score, min_label, max_label)
@@ -71,8 +77,18 @@ def score_metrics(
 def evaluate_predictions(
     predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4
 ) -> dict[str, Any]:
-    """Pooled out-of-fold metrics, per-fold metrics and their mean/std, for model and baselines."""
+    """Pooled out-of-fold metrics, per-fold metrics and their mean/std, for model and baselines.
+
+    A zero-shot scorer may give no usable answer for some videos (NaN score).
+    Those rows count against ``coverage`` and every predictor, baselines
+    included, is scored on the rest, so the comparison stays like for like.
+    """
+    answered = np.isfinite(predictions["score"].to_numpy(dtype=float))
+    coverage = float(answered.mean()) if len(predictions) else 0.0
+    predictions = predictions[answered]
     report: dict[str, Any] = {
+        "coverage": coverage,
+        "n_unscored": int((~answered).sum()),
         "n_samples": len(predictions),
         "n_subjects": predictions["subject_id"].nunique(),
         "n_folds": predictions["fold"].nunique(),
@@ -92,6 +108,7 @@ def evaluate_predictions(
         report["fold_summary"][who] = {
             m: {"mean": float(frame[m].mean()), "std": float(frame[m].std(ddof=0))} for m in METRICS
         }
+    report["pooled"]["model"]["coverage"] = coverage
     return report
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hawkeye.config import ModelConfig
+from hawkeye.config import ZERO_SHOT, ModelConfig
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import to_label
 from hawkeye.models.classical import ScoreModel
@@ -16,13 +17,51 @@ from hawkeye.models.classical import ScoreModel
 
 @dataclass
 class TrainResult:
-    model: ScoreModel  # refit on every recording: what gets registered
+    model: Any  # refit on every recording (or the zero-shot scorer): what gets registered
     predictions: pd.DataFrame  # out-of-fold: what gets evaluated
     fit_seconds: float
 
 
-def build_model(cfg: ModelConfig, min_label: int, max_label: int) -> ScoreModel:
+def build_model(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> Any:
+    """The estimator a config names; zero-shot video scorers take ``params`` as their settings."""
+    if cfg.name == "vlm":
+        from hawkeye.models.vlm import VLMScorer
+
+        return VLMScorer(**cfg.params, task=task, min_label=min_label, max_label=max_label)
+    if cfg.name == "vlm_api":
+        from hawkeye.models.api_scorer import APIScorer
+
+        return APIScorer(**cfg.params, task=task, min_label=min_label, max_label=max_label)
     return ScoreModel(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
+
+
+def _fold_frame(
+    test: pd.DataFrame,
+    k: int,
+    y_train: np.ndarray,
+    score: np.ndarray,
+    min_label: int,
+    max_label: int,
+) -> pd.DataFrame:
+    """Out-of-fold rows with both baselines fitted on the fold's training labels."""
+    values, counts = np.unique(y_train, return_counts=True)
+    finite = np.isfinite(score)
+    predicted = pd.array(
+        np.where(finite, to_label(np.nan_to_num(score), min_label, max_label), 0), dtype="Int64"
+    )
+    predicted[~finite] = pd.NA  # a zero-shot scorer that gave no usable answer
+    return pd.DataFrame(
+        {
+            "sample_id": test["sample_id"].to_numpy(),
+            "subject_id": test["subject_id"].to_numpy(),
+            "fold": k,
+            "label": test["label"].to_numpy(),
+            "score": score,
+            "predicted": predicted,
+            "baseline_majority": float(values[np.argmax(counts)]),
+            "baseline_mean": float(y_train.mean()),
+        }
+    )
 
 
 def cross_validate(
@@ -31,6 +70,7 @@ def cross_validate(
     cfg: ModelConfig,
     min_label: int = 0,
     max_label: int = 4,
+    task: str = "finger_tapping",
 ) -> TrainResult:
     """Fit one model per fold and score its held-out subjects.
 
@@ -42,6 +82,8 @@ def cross_validate(
         raise ValueError(
             f"split covers {len(data)} of {len(table)} recordings; re-run the split step"
         )
+    if cfg.name in ZERO_SHOT:
+        return _zero_shot(data, cfg, task, min_label, max_label)
     features = feature_columns(table)
     out = []
     start = time.perf_counter()
@@ -49,26 +91,45 @@ def cross_validate(
         if k < 0:  # TRAIN_ONLY (an official split's training side): never a test fold
             continue
         train, test = data[data["fold"] != k], data[data["fold"] == k]
-        model = build_model(cfg, min_label, max_label).fit(
-            train[features], train["label"].to_numpy()
-        )
         y_train = train["label"].to_numpy()
-        values, counts = np.unique(y_train, return_counts=True)
-        score = model.predict(test[features])
+        model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
         out.append(
-            pd.DataFrame(
-                {
-                    "sample_id": test["sample_id"].to_numpy(),
-                    "subject_id": test["subject_id"].to_numpy(),
-                    "fold": k,
-                    "label": test["label"].to_numpy(),
-                    "score": score,
-                    "predicted": to_label(score, min_label, max_label),
-                    "baseline_majority": float(values[np.argmax(counts)]),
-                    "baseline_mean": float(y_train.mean()),
-                }
-            )
+            _fold_frame(test, k, y_train, model.predict(test[features]), min_label, max_label)
         )
-    final = build_model(cfg, min_label, max_label).fit(data[features], data["label"].to_numpy())
+    final = build_model(cfg, task, min_label, max_label).fit(
+        data[features], data["label"].to_numpy()
+    )
     predictions = pd.concat(out, ignore_index=True)
     return TrainResult(final, predictions, time.perf_counter() - start)
+
+
+def _zero_shot(
+    data: pd.DataFrame, cfg: ModelConfig, task: str, min_label: int, max_label: int
+) -> TrainResult:
+    """A scorer that learns nothing answers once per video; folds only place the baselines."""
+    if "source" not in data.columns:
+        raise ValueError("a zero-shot video scorer needs the recordings' video paths (`source`)")
+    start = time.perf_counter()
+    scorer = build_model(cfg, task, min_label, max_label).fit(data, data["label"].to_numpy())
+    details = scorer.predict_details(data)
+    out = []
+    for k in sorted(data["fold"].unique()):
+        if k < 0:
+            continue
+        test_mask = (data["fold"] == k).to_numpy()
+        y_train = data.loc[~test_mask, "label"].to_numpy()
+        frame = _fold_frame(
+            data[test_mask],
+            k,
+            y_train,
+            details["score"].to_numpy()[test_mask],
+            min_label,
+            max_label,
+        )
+        out.append(
+            frame.assign(
+                status=details["status"].to_numpy()[test_mask],
+                answer=details["answer"].astype(str).to_numpy()[test_mask],
+            )
+        )
+    return TrainResult(scorer, pd.concat(out, ignore_index=True), time.perf_counter() - start)

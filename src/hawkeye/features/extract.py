@@ -87,8 +87,16 @@ def _from_videos(
             yield i, str(exc), qc
 
 
-def build_features(manifest: pd.DataFrame, cfg: DatasetConfig) -> FeatureResult:
-    """Features for every recording; a feature-table dataset passes through unchanged."""
+def build_features(
+    manifest: pd.DataFrame, cfg: DatasetConfig, landmarks: bool = True
+) -> FeatureResult:
+    """Features for every recording; a feature-table dataset passes through unchanged.
+
+    ``landmarks=False`` (a zero-shot video scorer, which reads the frames itself)
+    skips extraction and passes the recordings' identities through.
+    """
+    if not landmarks:
+        return FeatureResult(table.identity(manifest), Quarantine("landmark").frame())
     if cfg.kind == "feature_table":
         features = manifest.drop(columns=["source", "fps"]).reset_index(drop=True)
         return _checked(features, Quarantine("landmark"), len(manifest), cfg)

@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 import skops.io
 from mlflow.entities.model_registry import ModelVersion
@@ -72,19 +73,38 @@ def register_model(
     champion = current_champion(client, name, gate.metric)
     decision: Decision = decide(report, split_hash, champion, gate)
     example = example.head(5)
-    # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
-    # types listed here, which are the ones this model was just built from.
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    info = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        registered_model_name=name,
-        signature=infer_signature(example, model.predict(example)),
-        input_example=example,
-        pip_requirements=_requirements(),
-        serialization_format="skops",
-        skops_trusted_types=trusted,
-    )
+    if hasattr(model, "predict_details"):
+        # A zero-shot video scorer: its "model" is its settings (the weights stay in their local
+        # folder), it takes video paths, and scoring the example here would run the VLM (or
+        # send frames to an API), so the signature is declared rather than inferred.
+        example = example[["source"]]
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            registered_model_name=name,
+            signature=infer_signature(example, np.zeros(len(example))),
+            input_example=example,
+            pip_requirements=_requirements(),
+            serialization_format="cloudpickle",
+        )
+        tags = {
+            **tags,
+            "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),
+        }
+    else:
+        # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
+        # types listed here, which are the ones this model was just built from.
+        trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            registered_model_name=name,
+            signature=infer_signature(example, model.predict(example)),
+            input_example=example,
+            pip_requirements=_requirements(),
+            serialization_format="skops",
+            skops_trusted_types=trusted,
+        )
     version_ = str(info.registered_model_version)
     pooled = report["pooled"]["model"]
     version_tags = {

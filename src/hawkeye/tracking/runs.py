@@ -64,7 +64,8 @@ def log_evaluation(
     flat = flat_metrics(report)
     mlflow.log_metrics(flat)
     mlflow.set_tag(TAG_SPLIT, split_hash)
-    fig = confusion_figure(predictions["label"], predictions["score"], min_label, max_label)
+    answered = predictions[predictions["score"].notna()]  # zero-shot scorers may not answer
+    fig = confusion_figure(answered["label"], answered["score"], min_label, max_label)
     mlflow.log_figure(fig, "plots/confusion.png")
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "predictions.csv"

@@ -1,0 +1,63 @@
+"""A zero-shot VLM scorer through the real training pipeline, evaluated like every other model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import isolated_env, run
+from tests.tiny_vlm import build_tiny_llava, write_video
+
+pytestmark = pytest.mark.slow
+pytest.importorskip("transformers", reason="the vlm extra is not installed")
+
+
+def test_vlm_scorer_is_trained_evaluated_and_registered(project: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    env = isolated_env(project) | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    model_dir = build_tiny_llava(project / "tiny-llava", zero_head=True)  # always answers "3"
+    clips = project / "data" / "raw" / "clinic"
+    clips.mkdir(parents=True)
+    rows = []
+    for i in range(6):
+        write_video(clips / f"v{i}.mp4", n_frames=8)
+        rows.append({"video": f"v{i}.mp4", "patient": f"P{i}", "score": i % 5})
+    pd.DataFrame(rows).to_csv(clips / "scores.csv", index=False)
+    params = {
+        "dataset": {
+            "name": "clinic",
+            "kind": "videos",
+            "path": "data/raw/clinic/scores.csv",
+            "columns": {"video": "source", "patient": "subject_id", "score": "label"},
+        },
+        "split": {"strategy": "group_kfold", "n_splits": 3},
+        "model": {
+            "name": "vlm",
+            "params": {
+                "model_path": str(model_dir),
+                "n_frames": 2,
+                "max_side": 64,
+                "max_new_tokens": 1,
+            },
+        },
+        "registry": {"model_name": "clinic-vlm"},
+    }
+    (project / "pipelines" / "configs" / "vlm.yaml").write_text(
+        yaml.safe_dump({"parameters": params})
+    )
+    out = run(["hawkeye", "run", "vlm"], project, env)
+    assert "6 recordings" in out.stderr
+
+    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+    (mlrun,) = client.search_runs([client.get_experiment_by_name("clinic-vlm").experiment_id])
+    m = mlrun.data.metrics
+    assert m["model_coverage"] == 1.0  # every answer parsed
+    assert m["model_exact_acc"] == pytest.approx(1 / 6, abs=1e-9)  # "3" is right once in six
+    assert "baseline_mean_mae" in m and mlrun.data.params["model"] == "vlm"
+    version = client.get_model_version("clinic-vlm", "1")
+    assert version.tags["hawkeye.remote_frames"] == "False"
+    assert version.tags["gate.decision"] in ("champion", "challenger")
