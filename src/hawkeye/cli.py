@@ -97,23 +97,35 @@ def _step_output(run: Any, step: str, name: str) -> Any:
     return (outputs[0] if isinstance(outputs, list) else outputs).load()
 
 
-@app.command()
-def run(
-    config: str = typer.Argument(
-        "demo", help="name in pipelines/configs/ (demo, park, ...) or a YAML path"
-    ),
-    stack: str | None = typer.Option(
-        None,
-        help="stack from stacks/ to bring up and use; default: the "
-        "active stack if it has an experiment tracker, else 'local'",
-    ),
-    cache: bool = typer.Option(True, help="reuse unchanged steps from earlier runs"),
-) -> None:
-    """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
-    root = _enter_project()
-    path = _config_path(config, root)
-    cfg = _params(path)  # fail on a bad config before ZenML starts
-    stack_name = _ensure_stack(stack)
+def _trainable_models() -> list[str]:
+    """Every model `--model all` trains: the config's choices minus the zero-shot scorers."""
+    from typing import get_args
+
+    from hawkeye.config import ZERO_SHOT, ModelConfig
+
+    return [m for m in get_args(ModelConfig.model_fields["name"].annotation) if m not in ZERO_SHOT]
+
+
+def _with_model(path: Path, model: str) -> Path:
+    """A copy of a run configuration training another model (its own params reset)."""
+    import yaml
+
+    from hawkeye.paths import state_dir
+
+    raw = yaml.safe_load(path.read_text())
+    params = raw.setdefault("parameters", {})
+    current = params.get("model", {})
+    params["model"] = {**current, "name": model} | (
+        {} if current.get("name") == model else {"params": {}}
+    )
+    raw["run_name"] = f"{path.stem}-{model}-{{date}}-{{time}}"
+    out = state_dir() / "configs" / f"{path.stem}-{model}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return out
+
+
+def _train(path: Path, cache: bool) -> tuple[Any, float]:
     from pipelines.training import training_pipeline
 
     start = time.perf_counter()
@@ -125,38 +137,102 @@ def run(
             "fix the input or configuration and run again (finished steps are cached)."
         )
         raise typer.Exit(1) from exc
-    wall = time.perf_counter() - start
-    from hawkeye.metrics import summary_table
-    from hawkeye.tracking import default_tracking_uri
+    return result, time.perf_counter() - start
 
-    report = _step_output(result, "evaluate", "report")
-    outcome = _step_output(result, "register", "registration")
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
-    console.print(
-        f"\n[bold]{result.name}[/bold] on stack {stack_name}: {result.status.value} in {wall:.1f} s"
-    )
-    console.print(
-        f"{cfg.dataset.name}: {report['n_samples']} recordings, {report['n_subjects']} subjects, "
-        f"{report['n_folds']} subject-grouped folds (out-of-fold figures)\n"
-    )
-    console.print(summary_table(report))
-    cached = all(step.status.value == "cached" for step in result.steps.values())
-    console.print(
-        f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
-        f"{outcome['reason']}"
-        + (
-            "\n(every step was served from the cache: nothing retrained or re-registered; "
-            "--no-cache forces a new run)"
-            if cached
-            else ""
+
+@app.command()
+def run(
+    config: str = typer.Argument(
+        "demo", help="name in pipelines/configs/ (demo, park, ...) or a YAML path"
+    ),
+    model: str | None = typer.Option(
+        None, help="train this model instead of the config's, or 'all' for every one in turn"
+    ),
+    stack: str | None = typer.Option(
+        None,
+        help="stack from stacks/ to bring up and use; default: the "
+        "active stack if it has an experiment tracker, else 'local'",
+    ),
+    cache: bool = typer.Option(True, help="reuse unchanged steps from earlier runs"),
+) -> None:
+    """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
+    from hawkeye.metrics import summary_table
+
+    root = _enter_project()
+    path = _config_path(config, root)
+    cfg = _params(path)  # fail on a bad config before ZenML starts
+    known = _trainable_models()
+    names = known if model == "all" else [model] if model else []
+    unknown = [n for n in names if n not in known and n not in ("vlm", "vlm_api")]
+    if unknown:
+        console.print(f"[red]Unknown model {unknown[0]!r}[/red]; known: {', '.join(known)} or all")
+        raise typer.Exit(2)
+    stack_name = _ensure_stack(stack)
+    runs = []
+    for path_i in [_with_model(path, n) for n in names] or [path]:
+        result, wall = _train(path_i, cache)
+        report = _step_output(result, "evaluate", "report")
+        outcome = _step_output(result, "register", "registration")
+        runs.append((_params(path_i).model.name, report, outcome))
+        cached = all(step.status.value == "cached" for step in result.steps.values())
+        status = result.status.value
+        console.print(f"\n[bold]{result.name}[/bold] on {stack_name}: {status} in {wall:.1f} s")
+        console.print(
+            f"{cfg.dataset.name}: {report['n_samples']} recordings, {report['n_subjects']} "
+            f"subjects, {report['n_folds']} subject-grouped folds (out-of-fold figures)\n"
         )
-    )
+        console.print(summary_table(report))
+        console.print(
+            f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
+            f"{outcome['reason']}"
+            + (
+                "\n(every step was served from the cache: nothing retrained or re-registered; "
+                "--no-cache forces a new run)"
+                if cached
+                else ""
+            )
+        )
+    if len(runs) > 1:
+        from hawkeye.tracking import log_model_comparison
+
+        table = log_model_comparison(runs, cfg.registry.model_name, _tracking_uri())
+        console.print(
+            "\n[bold]All models, same split[/bold] (logged to MLflow as 'model-comparison'):"
+        )
+        print(table.round(3).to_string(index=False))
     console.print(
         "\nOpen the MLflow UI on these results:\n"
-        f"  mlflow ui --backend-store-uri {uri} --port 5000\n"
+        f"  mlflow ui --backend-store-uri {_tracking_uri()} --port 5000\n"
         "  then browse http://127.0.0.1:5000 (experiment "
-        f"'{cfg.registry.model_name}', model '{outcome['model_name']}')"
+        f"'{cfg.registry.model_name}', model '{runs[-1][2]['model_name']}')"
     )
+
+
+@app.command()
+def tune(
+    config: str = typer.Argument("demo", help="run configuration (its model and split are tuned)"),
+    trials: int = typer.Option(20, help="Optuna trials to add to the study"),
+    stack: str | None = typer.Option(None, help="stack to run on (see `hawkeye run --help`)"),
+) -> None:
+    """Hyperparameter search (Optuna) on the run's own subject-grouped folds; resumable."""
+    root = _enter_project()
+    path = _config_path(config, root)
+    cfg = _params(path)
+    _ensure_stack(stack)
+    from pipelines.tuning import tuning_pipeline
+
+    try:
+        result = tuning_pipeline.with_options(config_path=str(path))(n_trials=trials)
+    except Exception as exc:
+        console.print(f"[red]Tuning failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    best = _step_output(result, "tune", "best")
+    metric = cfg.registry.gate.metric
+    console.print(
+        f"study {best['study']}: {best['trials']} trials, best {metric} {best[metric]:.4f}"
+    )
+    console.print("best parameters (put them under model.params to train with them):")
+    print(json.dumps(best["params"], indent=2))
 
 
 @app.command()

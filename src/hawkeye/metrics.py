@@ -139,6 +139,18 @@ def confusion_figure(
     return fig
 
 
+def per_subject_errors(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Error per subject, worst first: a model failing a few people hides in a pooled MAE."""
+    frame = predictions.assign(abs_error=(predictions["score"] - predictions["label"]).abs())
+    table = frame.groupby("subject_id").agg(
+        recordings=("label", "size"),
+        mean_label=("label", "mean"),
+        mae=("abs_error", "mean"),
+        fold=("fold", "first"),
+    )
+    return table.sort_values("mae", ascending=False).reset_index()
+
+
 def summary_table(report: dict[str, Any]) -> str:
     """Markdown table of pooled metrics, model beside baselines, for logs and READMEs."""
     rows = ["| predictor | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]

@@ -27,8 +27,10 @@ from hawkeye.tracking.runs import (
     ensure_experiment,
     lineage_tags,
     log_evaluation,
+    log_model_comparison,
     log_quality,
     log_quarantine,
+    log_trial,
 )
 
 __all__ = [
@@ -49,8 +51,10 @@ __all__ = [
     "list_versions",
     "load",
     "log_evaluation",
+    "log_model_comparison",
     "log_quality",
     "log_quarantine",
+    "log_trial",
     "promote",
     "register_model",
     "resolve_version",

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from hawkeye.metrics import confusion_figure, flat_metrics, summary_table
+from hawkeye.metrics import confusion_figure, flat_metrics, per_subject_errors, summary_table
 from hawkeye.paths import state_dir
 from hawkeye.provenance import code_version, dvc_data_md5, git_commit
 
@@ -73,7 +74,20 @@ def log_evaluation(
         mlflow.log_artifact(str(csv), "evaluation")
     mlflow.log_dict(report, "evaluation/report.json")
     mlflow.log_text(summary_table(report), "evaluation/summary.md")
+    mlflow.log_table(per_subject_errors(answered), "evaluation/per_subject.json")
+    _log_fold_runs(report)
     return flat
+
+
+def _log_fold_runs(report: dict[str, Any]) -> None:
+    """One nested MLflow run a CV fold, so the UI can chart folds against each other."""
+    for k, metrics in report["folds"]["model"].items():
+        with mlflow.start_run(run_name=f"fold{k}", nested=True, tags={"hawkeye.fold": str(k)}):
+            mlflow.log_metrics({f"model_{m}": v for m, v in metrics.items() if np.isfinite(v)})
+            for who in ("baseline_majority", "baseline_mean"):
+                mlflow.log_metrics(
+                    {f"{who}_{m}": v for m, v in report["folds"][who][k].items() if np.isfinite(v)}
+                )
 
 
 def log_quality(features: pd.DataFrame) -> dict[str, float]:
@@ -102,3 +116,47 @@ def log_quarantine(quarantine: pd.DataFrame) -> None:
             path = Path(tmp) / "quarantine.csv"
             quarantine.to_csv(path, index=False)
             mlflow.log_artifact(str(path), "quality")
+
+
+def log_trial(number: int, params: dict[str, Any], metrics: dict[str, float]) -> None:
+    """One hyperparameter trial as a nested run of the active (tuning) run."""
+    with mlflow.start_run(
+        run_name=f"trial{number}", nested=True, tags={"hawkeye.trial": str(number)}
+    ):
+        mlflow.log_params({f"model.{k}": v for k, v in params.items()})
+        mlflow.log_metrics({f"model_{k}": v for k, v in metrics.items() if np.isfinite(v)})
+
+
+def log_model_comparison(
+    runs: list[tuple[str, dict[str, Any], dict[str, Any]]], experiment: str, tracking_uri: str
+) -> pd.DataFrame:
+    """One table of every model trained on the same split, as its own run in the experiment."""
+    rows = []
+    for name, report, outcome in runs:
+        pooled = report["pooled"]
+        rows.append(
+            {
+                "model": name,
+                **{
+                    m: pooled["model"][m]
+                    for m in ("mae", "exact_acc", "within1_acc", "pearson", "qwk")
+                },
+                "baseline_mean_mae": pooled["baseline_mean"]["mae"],
+                "version": outcome["version"],
+                "alias": outcome["alias"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name="model-comparison", tags={"hawkeye.comparison": "true"}):
+        mlflow.log_table(table, "comparison/models.json")
+        for row in rows:
+            mlflow.log_metrics(
+                {
+                    f"{row['model']}_{m}": row[m]
+                    for m in ("mae", "exact_acc", "pearson")
+                    if np.isfinite(row[m])
+                }
+            )
+    return table
