@@ -235,6 +235,23 @@ def tune(
     print(json.dumps(best["params"], indent=2))
 
 
+@app.command("env")
+def env_command(
+    profile: str | None = typer.Option(None, help="local, hpc or cloud (default: $HAWKEYE_ENV)"),
+    base_lr: float = typer.Option(1e-3, help="learning rate at the reference batch size"),
+) -> None:
+    """The resolved environment profile: device, data and model roots, batch size, LR, precision."""
+    from hawkeye.profiles import describe, resolve
+
+    try:
+        resolved = resolve(profile)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    for key, value in describe(resolved, base_lr).items():
+        print(f"{key:14s} {value}")
+
+
 @app.command()
 def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
     """Start the MLflow UI on the project's tracking store."""
