@@ -16,6 +16,14 @@ from steps.cache import DOMAIN_CACHE
 logger = get_logger(__name__)
 
 
+def _example(model: Any, features: pd.DataFrame) -> pd.DataFrame:
+    """The input a model takes: whole rows for video scorers, its own columns for the rest."""
+    if hasattr(model, "predict_details"):
+        return features
+    names = getattr(model, "feature_names_in_", None)
+    return features[list(names)] if names is not None else features[feature_columns(features)]
+
+
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def register(
     model: Any,
@@ -34,7 +42,7 @@ def register(
     mlflow.log_metrics(flat_metrics(report))
     outcome = register_model(
         model,
-        features if hasattr(model, "predict_details") else features[feature_columns(features)],
+        _example(model, features),
         cfg.model_name,
         report,
         report["split_hash"],

@@ -120,7 +120,19 @@ ZERO_SHOT = ("vlm", "vlm_api")
 
 
 class ModelConfig(_Strict):
-    name: Literal["random_forest", "xgboost", "vlm", "vlm_api"] = "random_forest"
+    name: Literal[
+        "random_forest",
+        "xgboost",
+        "vlm",
+        "vlm_api",
+        # sequence nets over landmark files (hawkeye.models.sequence); params: see its DEFAULTS
+        "lstm_attention",
+        "transformer",
+        "conv_lstm",
+        "tcn",
+        "conv_bilstm",
+        "autoencoder",  # one-class: params.normal_label (default min_label) = correct execution
+    ] = "random_forest"
     mode: Literal["regression", "classification", "ordinal_classification"] = Field(
         "regression",
         description="regression or ordinal_classification for ordered scores; classification "
@@ -128,6 +140,15 @@ class ModelConfig(_Strict):
     )
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _sequence_params(self) -> ModelConfig:
+        """A typo in a sequence model's params fails here, naming the key."""
+        from hawkeye.models.sequence.names import SEQUENCE_MODELS, resolve_params
+
+        if self.name in SEQUENCE_MODELS:
+            resolve_params({k: v for k, v in self.params.items() if k != "normal_label"})
+        return self
 
 
 class GateConfig(_Strict):

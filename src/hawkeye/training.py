@@ -13,6 +13,7 @@ from hawkeye.config import ZERO_SHOT, ModelConfig
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import to_label
 from hawkeye.models.classical import ScoreModel
+from hawkeye.models.sequence.names import SEQUENCE_MODELS  # names only: no torch import
 
 
 @dataclass
@@ -32,6 +33,10 @@ def build_model(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> 
         from hawkeye.models.api_scorer import APIScorer
 
         return APIScorer(**cfg.params, task=task, min_label=min_label, max_label=max_label)
+    if cfg.name in SEQUENCE_MODELS:
+        from hawkeye.models.sequence import build_sequence_model
+
+        return build_sequence_model(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
     return ScoreModel(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
 
 
@@ -84,7 +89,9 @@ def cross_validate(
         )
     if cfg.name in ZERO_SHOT:
         return _zero_shot(data, cfg, task, min_label, max_label)
-    features = feature_columns(table)
+    # Sequence models read the landmark files (`source`, `layout`, `fps`) and hold out validation
+    # subjects (`subject_id`): they get whole rows, not feature columns.
+    features = list(table.columns) if cfg.name in SEQUENCE_MODELS else feature_columns(table)
     out = []
     start = time.perf_counter()
     for k in sorted(data["fold"].unique()):
