@@ -1,6 +1,7 @@
 """ZenML steps: each a thin wrapper over one function of the ``hawkeye`` package."""
 
 import logging
+import os
 
 from steps.evaluate import evaluate
 from steps.ingest import ingest
@@ -17,3 +18,7 @@ __all__ = ["evaluate", "ingest", "landmark", "register", "split", "train"]
 logging.getLogger(
     "zenml.integrations.mlflow.experiment_trackers.mlflow_experiment_tracker"
 ).addFilter(lambda record: "Failed to disable MLflow autologging" not in record.getMessage())
+
+# CPU, memory and GPU use of every tracked step in MLflow ("System metrics" tab), so the cost
+# of a run can be compared across stacks. Read by MLflow when ZenML starts the step's run.
+os.environ.setdefault("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", "true")

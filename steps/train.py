@@ -1,10 +1,12 @@
 """train: cross-validated fit (out-of-fold predictions) and a final fit on all recordings."""
 
+import os
 from typing import Annotated, Any
 
 import mlflow
 import pandas as pd
 from zenml import step
+from zenml.client import Client
 
 from hawkeye.config import DatasetConfig, ModelConfig
 from hawkeye.tracking import lineage_tags, log_quality
@@ -12,11 +14,27 @@ from hawkeye.training import cross_validate
 from steps.cache import DOMAIN_CACHE
 
 
+def _with_secret(cfg: ModelConfig) -> ModelConfig:
+    """``params.api_key_secret: NAME.KEY`` reads an API key from a ZenML secret into the
+    environment variable the API scorer reads (``api_key_env``), so no key sits in a config."""
+    ref = cfg.params.get("api_key_secret")
+    if not ref:
+        return cfg
+    name, _, key = str(ref).partition(".")
+    values = Client().get_secret(name).secret_values
+    if key not in values:
+        raise KeyError(f"ZenML secret {name!r} has no key {key!r} (it has: {sorted(values)})")
+    env_var = cfg.params.get("api_key_env") or "HAWKEYE_API_KEY"
+    os.environ[env_var] = values[key]
+    params = {k: v for k, v in cfg.params.items() if k != "api_key_secret"}
+    return cfg.model_copy(update={"params": {**params, "api_key_env": env_var}})
+
+
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def train(
     features: pd.DataFrame, folds: pd.DataFrame, model: dict, dataset: dict, fingerprint: str
 ) -> tuple[Annotated[Any, "model"], Annotated[pd.DataFrame, "predictions"]]:
-    model_cfg = ModelConfig.model_validate(model)
+    model_cfg = _with_secret(ModelConfig.model_validate(model))
     data_cfg = DatasetConfig.model_validate(dataset)
     mlflow.set_tags({**lineage_tags(fingerprint), "dataset": data_cfg.name, "task": data_cfg.task})
     mlflow.log_params(

@@ -103,7 +103,11 @@ def _trainable_models() -> list[str]:
 
     from hawkeye.config import ZERO_SHOT, ModelConfig
 
-    return [m for m in get_args(ModelConfig.model_fields["name"].annotation) if m not in ZERO_SHOT]
+    skip = {
+        *ZERO_SHOT,
+        "autoencoder",
+    }  # zero-shot scorers and the one-class model score differently
+    return [m for m in get_args(ModelConfig.model_fields["name"].annotation) if m not in skip]
 
 
 def _with_model(path: Path, model: str) -> Path:
