@@ -76,6 +76,35 @@ def ensure_repository(root: Path) -> Client:
     return client
 
 
+def _ensure_flavor(client: Client, source: str) -> tuple[str, str]:
+    """Register a custom flavor (``module.Class``, relative to the repository root) or refresh it.
+
+    A flavor is stored with its configuration schema; when the class changes, the stored copy
+    is updated so that new configuration fields validate.
+    """
+    from zenml.models import FlavorUpdate
+    from zenml.stack.flavor import validate_flavor_source
+    from zenml.utils import source_utils
+
+    try:
+        component_type = source_utils.load(source)().type
+        flavor = validate_flavor_source(source, component_type)()
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        raise StackError(f"cannot load flavor {source}: {exc}") from exc
+    try:
+        existing = client.get_flavor_by_name_and_type(flavor.name, flavor.type)
+    except KeyError:
+        client.create_flavor(source=source, component_type=flavor.type)
+        return flavor.name, "created"
+    if not existing.is_custom:
+        raise StackError(f"{source} is named {flavor.name!r}, which is a built-in flavor")
+    if existing.source != source or existing.config_schema != flavor.config_schema:
+        update = FlavorUpdate(source=source, config_schema=flavor.config_schema)
+        client.zen_store.update_flavor(existing.id, update)
+        return flavor.name, "updated"
+    return flavor.name, "unchanged"
+
+
 def _ensure_component(client: Client, ctype: StackComponentType, spec: dict[str, Any]) -> str:
     name, flavor = spec["name"], spec["flavor"]
     config = _expand(spec.get("configuration") or {})
@@ -103,6 +132,9 @@ def up(name: str = "local", activate: bool = True) -> dict[str, str]:
     root = project_root()
     client = ensure_repository(root)
     status: dict[str, str] = {}
+    for source in definition.get("flavors") or []:
+        flavor, change = _ensure_flavor(client, source)
+        status[f"flavor {flavor}"] = change
     components: dict[StackComponentType, str] = {}
     for type_name, spec in definition["components"].items():
         ctype = StackComponentType(type_name)

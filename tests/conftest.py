@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,3 +92,34 @@ def folder_digest(folder: Path) -> str:
             h.update(path.relative_to(folder).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def top_level_runs(client, experiment: str) -> list:
+    """The pipeline runs of an MLflow experiment, without their nested fold/trial runs."""
+    exp = client.get_experiment_by_name(experiment)
+    assert exp is not None, f"no MLflow experiment {experiment!r}"
+    return [
+        r
+        for r in client.search_runs([exp.experiment_id])
+        if "mlflow.parentRunId" not in r.data.tags
+    ]
+
+
+def labelled_table(n: int = 60, seed: int = 0, noise: float = 0.3) -> pd.DataFrame:
+    """A feature table with one informative column (``signal``), pure noise and gaps, two
+    recordings a subject: small models must find the signal, splits must keep subjects whole."""
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, 5, n)
+    return pd.DataFrame(
+        {
+            "sample_id": [f"s{i}" for i in range(n)],
+            "subject_id": [f"S{i // 2}" for i in range(n)],
+            "task": "t",
+            "side": "left",
+            "label": label,
+            "dataset": "d",
+            "signal": label + rng.normal(0, noise, n),
+            "noise": rng.normal(size=n),
+            "gappy": np.where(rng.random(n) < 0.3, np.nan, label),
+        }
+    )

@@ -129,6 +129,14 @@ def _with_model(path: Path, model: str) -> Path:
     return out
 
 
+def _stack_for(path: Path) -> str | None:
+    """``slurm`` when the run configuration sends a step to a step operator, else no opinion."""
+    import yaml
+
+    steps_cfg = (yaml.safe_load(path.read_text()) or {}).get("steps") or {}
+    return "slurm" if any((c or {}).get("step_operator") for c in steps_cfg.values()) else None
+
+
 def _train(path: Path, cache: bool) -> tuple[Any, float]:
     from pipelines.training import training_pipeline
 
@@ -171,7 +179,7 @@ def run(
     if unknown:
         console.print(f"[red]Unknown model {unknown[0]!r}[/red]; known: {', '.join(known)} or all")
         raise typer.Exit(2)
-    stack_name = _ensure_stack(stack)
+    stack_name = _ensure_stack(stack or _stack_for(path))
     runs = []
     for path_i in [_with_model(path, n) for n in names] or [path]:
         result, wall = _train(path_i, cache)

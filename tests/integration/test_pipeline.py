@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import isolated_env, run
+from tests.conftest import isolated_env, run, top_level_runs
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
     client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
     exp = client.get_experiment_by_name("tiny-tapping")
     assert exp is not None and exp.artifact_location.startswith((project / ".hawkeye").as_uri())
-    (mlrun,) = client.search_runs([exp.experiment_id])
+    (mlrun,) = top_level_runs(client, exp.name)
     metrics, tags, params = mlrun.data.metrics, mlrun.data.tags, mlrun.data.params
     for key in (
         "model_mae",
@@ -265,7 +265,7 @@ def test_park_configuration_on_the_real_feature_table(project: Path, shared_data
     assert "489 recordings" in out.stderr
     client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
     exp = client.get_experiment_by_name("finger_tapping-park")
-    (mlrun,) = client.search_runs([exp.experiment_id])
+    (mlrun,) = top_level_runs(client, exp.name)
     m = mlrun.data.metrics
     assert int(mlrun.data.params["n_subjects"]) > 100  # grouped by participant, not by video
     # A real signal, well clear of the mean predictor (~0.82 MAE on this table).

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import isolated_env, run
+from tests.conftest import isolated_env, run, top_level_runs
 from tests.tiny_vlm import build_tiny_llava, write_video
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def test_vlm_scorer_is_trained_evaluated_and_registered(project: Path) -> None:
     assert "6 recordings" in out.stderr
 
     client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
-    (mlrun,) = client.search_runs([client.get_experiment_by_name("clinic-vlm").experiment_id])
+    (mlrun,) = top_level_runs(client, "clinic-vlm")
     m = mlrun.data.metrics
     assert m["model_coverage"] == 1.0  # every answer parsed
     assert m["model_exact_acc"] == pytest.approx(1 / 6, abs=1e-9)  # "3" is right once in six

@@ -1,35 +1,17 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from hawkeye.config import ModelConfig, SplitConfig
 from hawkeye.models.classical import ScoreModel
 from hawkeye.splits import make_folds
 from hawkeye.training import cross_validate
-
-
-def _table(n: int = 60) -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    label = rng.integers(0, 5, n)
-    return pd.DataFrame(
-        {
-            "sample_id": [f"s{i}" for i in range(n)],
-            "subject_id": [f"S{i // 2}" for i in range(n)],
-            "task": "t",
-            "side": "left",
-            "label": label,
-            "dataset": "d",
-            "signal": label + rng.normal(0, 0.3, n),
-            "noise": rng.normal(size=n),
-            "gappy": np.where(rng.random(n) < 0.3, np.nan, label),
-        }
-    )
+from tests.conftest import labelled_table
 
 
 @pytest.mark.parametrize("name", ["random_forest", "xgboost"])
 @pytest.mark.parametrize("mode", ["regression", "classification"])
 def test_scores_are_bounded_and_learn_the_signal(name: str, mode: str) -> None:
-    table = _table()
+    table = labelled_table()
     X = table[["signal", "noise", "gappy"]]
     model = ScoreModel(name, mode, {"n_estimators": 50}).fit(X, table["label"].to_numpy())
     score = model.predict(X)
@@ -40,7 +22,7 @@ def test_scores_are_bounded_and_learn_the_signal(name: str, mode: str) -> None:
 
 
 def test_cross_validation_predicts_each_recording_once_with_baselines() -> None:
-    table = _table()
+    table = labelled_table()
     folds = make_folds(table, SplitConfig(n_splits=3))
     result = cross_validate(
         table, folds, ModelConfig(name="random_forest", params={"n_estimators": 30})

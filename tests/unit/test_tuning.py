@@ -1,32 +1,15 @@
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from hawkeye.config import GateConfig, ModelConfig, SplitConfig
 from hawkeye.splits import make_folds
 from hawkeye.tuning import tune
-
-
-def _table(n: int = 48) -> pd.DataFrame:
-    rng = np.random.default_rng(1)
-    label = rng.integers(0, 5, n)
-    return pd.DataFrame(
-        {
-            "sample_id": [f"s{i}" for i in range(n)],
-            "subject_id": [f"S{i // 2}" for i in range(n)],
-            "task": "t",
-            "side": "left",
-            "label": label,
-            "dataset": "d",
-            "signal": label + rng.normal(0, 0.5, n),
-            "noise": rng.normal(size=n),
-        }
-    )
+from tests.conftest import labelled_table
 
 
 def test_study_logs_every_trial_and_resumes(tmp_path: Path) -> None:
-    table = _table()
+    table = labelled_table(48, seed=1, noise=0.5)
     folds = make_folds(table, SplitConfig(n_splits=3))
     seen: list[tuple[int, dict, dict]] = []
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"

@@ -169,28 +169,7 @@ def _natops_rows(path: Path) -> list[dict[str, Any]]:
         raise SourceError(
             f"{path}: give the NATOPS folder or one of {sorted(natops.SPLITS.values())}"
         )
-    data = _ts(path)
-    rows = []
-    for i, (label, code) in enumerate(zip(data.labels, data.label_codes(), strict=True)):
-        sample = f"natops_{split}_{i:03d}"  # the ids natops.manifest_rows gives
-        rows.append(
-            {
-                "sample_id": sample,
-                "subject_id": sample,
-                "task": "natops_gesture",
-                "side": "unknown",
-                "label": int(code),
-                "source": str(path),
-                "fps": natops.FPS,
-                "dataset": natops.DATASET,
-                "layout": natops.LAYOUT,
-                "split": split,
-                "case_index": i,
-                "class_label": str(label),
-                "class_name": natops.CLASS_NAMES.get(str(label), str(label)),
-            }
-        )
-    return rows
+    return natops.split_rows(path, split, _ts(path))
 
 
 def _msr_row(path: Path) -> dict[str, Any]:
@@ -233,27 +212,7 @@ def _keraal_row(
     segments = anvil.read_annotation(note, spec) if note is not None else None
     if name.label is None and segments is not None:
         label = anvil.recording_label(segments, note.name)
-        _, layout, fps = keraal.MODALITIES[name.modality]
-        row = {
-            "sample_id": Path(path).name.split(".")[0],
-            "subject_id": name.subject_id,
-            "task": name.exercise,
-            "side": "unknown",
-            "label": label,
-            "source": str(path),
-            "fps": fps,
-            "dataset": keraal.DATASET,
-            "layout": layout,
-            "group": name.group,
-            "modality": name.modality,
-            "recording_key": name.recording_key,
-            "trial": name.trial,
-            "site": name.site,
-            "recording_id": name.recording_id,
-            "correct": label == 0,
-            "body_part_code": None,
-            "n_frames": keraal.read_keraal(path).sequence.n_frames,
-        }
+        row = keraal.manifest_row(path, read=True, label=label)
     else:
         row = keraal.manifest_row(path, read=True)  # raises LabelError for unlabelled names
     row["error_type"] = ERROR_TYPES.get(int(row["label"]), str(row["label"]))

@@ -26,6 +26,8 @@ them raises :class:`LabelError` and lands in the quarantine.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,9 +142,14 @@ def read_keraal(path: Path, fps: float | None = None) -> Recording:
     return reader(path, fps=default_fps if fps is None else fps)
 
 
-def manifest_row(path: Path, read: bool = False) -> dict[str, Any]:
-    """One manifest row; ``read=True`` also reads the file and adds ``n_frames``."""
+def manifest_row(path: Path, read: bool = False, label: int | None = None) -> dict[str, Any]:
+    """One manifest row; ``read=True`` also reads the file and adds ``n_frames``.
+
+    ``label`` overrides the name's own (groups 1A/2A are labelled in Anvil files).
+    """
     name = parse_name(path)
+    if label is not None:
+        name = dataclasses.replace(name, label=label, body_part_code=None)
     if name.label is None:
         raise LabelError(
             f"{Path(path).name}: group {name.group} names carry no label "

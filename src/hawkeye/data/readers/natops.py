@@ -59,6 +59,32 @@ def case_sequence(data: TsDataset, index: int, fps: float = FPS) -> LandmarkSequ
     return LandmarkSequence(points, np.ones(len(points), dtype=bool), LAYOUT, fps)
 
 
+def split_rows(path: Path, split: str, data: TsDataset | None = None) -> list[dict[str, Any]]:
+    """One row a case of one split file (``data``: the file already read, if at hand)."""
+    data = data if data is not None else read_ts(path)
+    rows = []
+    for i, (label, code) in enumerate(zip(data.labels, data.label_codes(), strict=True)):
+        sample = f"natops_{split}_{i:03d}"
+        rows.append(
+            {
+                "sample_id": sample,
+                "subject_id": sample,
+                "task": "natops_gesture",
+                "side": "unknown",
+                "label": int(code),
+                "source": str(path),
+                "fps": FPS,
+                "dataset": DATASET,
+                "layout": LAYOUT,
+                "split": split,
+                "case_index": i,
+                "class_label": str(label),
+                "class_name": CLASS_NAMES.get(str(label), str(label)),
+            }
+        )
+    return rows
+
+
 def manifest_rows(folder: Path) -> list[dict[str, Any]]:
     """One row a case of ``NATOPS_TRAIN.ts`` and ``NATOPS_TEST.ts`` in ``folder``."""
     rows = []
@@ -66,24 +92,5 @@ def manifest_rows(folder: Path) -> list[dict[str, Any]]:
         path = Path(folder) / name
         if not path.is_file():
             raise SourceError(f"{path} does not exist")
-        data = read_ts(path)
-        for i, (label, code) in enumerate(zip(data.labels, data.label_codes(), strict=True)):
-            sample = f"natops_{split}_{i:03d}"
-            rows.append(
-                {
-                    "sample_id": sample,
-                    "subject_id": sample,
-                    "task": "natops_gesture",
-                    "side": "unknown",
-                    "label": int(code),
-                    "source": str(path),
-                    "fps": FPS,
-                    "dataset": DATASET,
-                    "layout": LAYOUT,
-                    "split": split,
-                    "case_index": i,
-                    "class_label": str(label),
-                    "class_name": CLASS_NAMES.get(str(label), str(label)),
-                }
-            )
+        rows += split_rows(path, split)
     return rows
