@@ -112,6 +112,7 @@ def ingest_skeletons(cfg: DatasetConfig) -> IngestResult:
         quarantine.check_share(len(quarantine), cfg.max_quarantine_share)
     result = validate_manifest(frame, cfg, base=Path.cwd(), quarantine=quarantine)
     result.manifest["source"] = [formats.source_reference(s) for s in result.manifest["source"]]
+    result.manifest["format"] = cfg.format  # how sequence models re-read each recording
     return result
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from hawkeye.data import formats
 from hawkeye.features.motion import motion_channels
 from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LandmarkError, load_sequence
 from hawkeye.paths import resolve_data_path
@@ -46,6 +47,11 @@ def load_arrays(
         raise ValueError("a sequence model reads landmark files: the table needs `source`")
     out = []
     for _, row in X.iterrows():
+        fmt = row.get("format")
+        if isinstance(fmt, str) and fmt in formats.FORMATS:  # a public skeleton format's own file
+            ch = motion_channels(formats.load_sequence(fmt, row), velocity, acceleration, centre)  # type: ignore[arg-type]
+            out.append(ch.reshape(ch.shape[0], -1))
+            continue
         path = resolve_data_path(str(row["source"]))
         if not path.is_file():
             raise LandmarkError(f"landmark file not found: {path}")
