@@ -33,6 +33,15 @@ def available() -> list[str]:
     return sorted(p.stem for p in STACKS_DIR.glob("*.yaml"))
 
 
+def stack_with_operator(operator: str) -> str | None:
+    """The stack definition whose step operator is named ``operator``."""
+    for name in available():
+        spec = (load_definition(name).get("components") or {}).get("step_operator") or {}
+        if spec.get("name") == operator:
+            return name
+    return None
+
+
 def _expand(value: Any) -> Any:
     """Fill ``${HAWKEYE_HOME}``, ``${MLFLOW_TRACKING_URI}`` and any other environment variable."""
     if isinstance(value, dict):
@@ -111,9 +120,16 @@ def _ensure_component(client: Client, ctype: StackComponentType, spec: dict[str,
     try:
         existing = client.get_stack_component(ctype, name, allow_name_prefix_match=False)
     except KeyError:
-        client.create_stack_component(
-            name=name, flavor=flavor, component_type=ctype, configuration=config
-        )
+        try:
+            client.create_stack_component(
+                name=name, flavor=flavor, component_type=ctype, configuration=config
+            )
+        except (KeyError, ValueError, RuntimeError) as exc:  # e.g. a secret not created yet
+            raise StackError(
+                f"cannot register {ctype.value} {name!r} ({flavor}): {exc}. If it names a secret "
+                "({{name.key}} in the stack yaml), create it first: zenml secret create NAME "
+                "--KEY=VALUE; if it names a flavor, install its extra (see README)."
+            ) from exc
         return "created"
     if existing.flavor_name != flavor:
         raise StackError(

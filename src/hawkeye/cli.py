@@ -130,11 +130,14 @@ def _with_model(path: Path, model: str) -> Path:
 
 
 def _stack_for(path: Path) -> str | None:
-    """``slurm`` when the run configuration sends a step to a step operator, else no opinion."""
+    """The stack whose step operator the run configuration names (slurm, cloud-gpu), if any."""
     import yaml
 
+    from stacks.bringup import stack_with_operator
+
     steps_cfg = (yaml.safe_load(path.read_text()) or {}).get("steps") or {}
-    return "slurm" if any((c or {}).get("step_operator") for c in steps_cfg.values()) else None
+    operators = {(c or {}).get("step_operator") for c in steps_cfg.values()} - {None}
+    return next((s for op in sorted(operators) if (s := stack_with_operator(op))), None)
 
 
 def _train(path: Path, cache: bool) -> tuple[Any, float]:

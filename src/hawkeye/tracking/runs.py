@@ -37,11 +37,14 @@ def default_artifact_root() -> str:
 
 
 def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
-    """Create the experiment with an explicit artifact folder (MLflow would use ./mlruns)."""
+    """Create the experiment; a local store gets an explicit artifact folder (MLflow would use
+    ./mlruns of whatever directory the run starts in), a server keeps its own artifact root."""
     client = MlflowClient(tracking_uri)
     existing = client.get_experiment_by_name(name)
     if existing is not None:
         return existing.experiment_id
+    if tracking_uri.startswith(("http://", "https://", "databricks")):
+        return client.create_experiment(name)
     return client.create_experiment(name, artifact_location=f"{artifact_root.rstrip('/')}/{name}")
 
 
