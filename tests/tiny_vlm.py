@@ -102,3 +102,26 @@ def build_tiny_llava(folder: Path, zero_head: bool = False) -> Path:
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder
+
+
+def write_clinic(project: Path, n_videos: int = 6, n_frames: int = 8) -> dict:
+    """A small video dataset in ``data/raw/clinic`` (one patient a video, scores 0-4) and the
+    run configuration's ``dataset`` and ``split`` blocks that read it."""
+    import pandas as pd
+
+    clips = project / "data" / "raw" / "clinic"
+    clips.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n_videos):
+        write_video(clips / f"v{i}.mp4", n_frames=n_frames)
+        rows.append({"video": f"v{i}.mp4", "patient": f"P{i}", "score": i % 5})
+    pd.DataFrame(rows).to_csv(clips / "scores.csv", index=False)
+    return {
+        "dataset": {
+            "name": "clinic",
+            "kind": "videos",
+            "path": "data/raw/clinic/scores.csv",
+            "columns": {"video": "source", "patient": "subject_id", "score": "label"},
+        },
+        "split": {"strategy": "group_kfold", "n_splits": 3},
+    }

@@ -10,13 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import isolated_env, run
 from tests.stub_api import serve_stub
-from tests.tiny_vlm import write_video
+from tests.tiny_vlm import write_clinic
 
 pytestmark = pytest.mark.slow
 PLANTED = "PLANTED-k3y-7f3a9c1e"
@@ -49,23 +48,11 @@ def test_planted_secret_does_not_leak(project: Path) -> None:
     run(["hawkeye", "stack", "up", "local"], project, env)
     run(["zenml", "secret", "create", "vlmkey", f"--key={PLANTED}"], project, env)
 
-    clips = project / "data" / "raw" / "clinic"
-    clips.mkdir(parents=True)
-    rows = []
-    for i in range(6):
-        write_video(clips / f"v{i}.mp4", n_frames=6)
-        rows.append({"video": f"v{i}.mp4", "patient": f"P{i}", "score": i % 5})
-    pd.DataFrame(rows).to_csv(clips / "scores.csv", index=False)
+    data = write_clinic(project, n_frames=6)
 
     with serve_stub() as (stub, url):
         params = {
-            "dataset": {
-                "name": "clinic",
-                "kind": "videos",
-                "path": "data/raw/clinic/scores.csv",
-                "columns": {"video": "source", "patient": "subject_id", "score": "label"},
-            },
-            "split": {"strategy": "group_kfold", "n_splits": 3},
+            **data,
             "model": {
                 "name": "vlm_api",
                 "params": {

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import isolated_env, run, top_level_runs
-from tests.tiny_vlm import build_tiny_llava, write_video
+from tests.tiny_vlm import build_tiny_llava, write_clinic
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("transformers", reason="the vlm extra is not installed")
@@ -20,21 +19,8 @@ def test_vlm_scorer_is_trained_evaluated_and_registered(project: Path) -> None:
 
     env = isolated_env(project) | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     model_dir = build_tiny_llava(project / "tiny-llava", zero_head=True)  # always answers "3"
-    clips = project / "data" / "raw" / "clinic"
-    clips.mkdir(parents=True)
-    rows = []
-    for i in range(6):
-        write_video(clips / f"v{i}.mp4", n_frames=8)
-        rows.append({"video": f"v{i}.mp4", "patient": f"P{i}", "score": i % 5})
-    pd.DataFrame(rows).to_csv(clips / "scores.csv", index=False)
     params = {
-        "dataset": {
-            "name": "clinic",
-            "kind": "videos",
-            "path": "data/raw/clinic/scores.csv",
-            "columns": {"video": "source", "patient": "subject_id", "score": "label"},
-        },
-        "split": {"strategy": "group_kfold", "n_splits": 3},
+        **write_clinic(project, n_frames=8),
         "model": {
             "name": "vlm",
             "params": {
