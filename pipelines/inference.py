@@ -9,8 +9,8 @@ from pathlib import Path
 from zenml import pipeline
 
 from hawkeye.data.fingerprint import folder_fingerprint
-from hawkeye.tracking import default_artifact_root, ensure_experiment, resolve_version
-from pipelines.stack_info import mlflow_tracker, tracking_uri
+from hawkeye.tracking import resolve_version
+from pipelines.stack_info import experiment_settings, tracking_uri
 from steps.score import score
 
 
@@ -19,11 +19,7 @@ def inference_pipeline(videos: str, model: str, side: str | None = None) -> None
     # Compile time: pin the alias to a version and fingerprint the folder, so that a new
     # champion or a new video misses the cache; runs go to "<model>-inference" in MLflow.
     uri = resolve_version(model, tracking_uri())
-    settings = {}
-    if mlflow_tracker() is not None:
-        experiment = f"{uri.removeprefix('models:/').split('/')[0]}-inference"
-        ensure_experiment(experiment, tracking_uri(), default_artifact_root())
-        settings = {"experiment_tracker": {"experiment_name": experiment}}
+    settings = experiment_settings(f"{uri.removeprefix('models:/').split('/')[0]}-inference")
     folder = Path(videos).resolve()
     score.with_options(settings=settings)(
         videos=str(folder), model_uri=uri, side=side, folder_fingerprint=folder_fingerprint(folder)

@@ -1,10 +1,8 @@
 """What the active ZenML stack says about MLflow, for code that runs at pipeline compile time."""
 
-import os
-
 from zenml.client import Client
 
-from hawkeye.tracking import default_tracking_uri
+from hawkeye.tracking import default_artifact_root, default_tracking_uri, ensure_experiment
 
 
 def mlflow_tracker():
@@ -18,4 +16,13 @@ def tracking_uri() -> str:
     tracker = mlflow_tracker()
     if tracker is not None:
         return tracker.get_tracking_uri()
-    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    return default_tracking_uri()
+
+
+def experiment_settings(experiment: str) -> dict:
+    """Step settings that put tracked steps in ``experiment``, creating it first (with artifacts
+    under the project state folder for a local store); empty without an MLflow tracker."""
+    if mlflow_tracker() is None:
+        return {}
+    ensure_experiment(experiment, tracking_uri(), default_artifact_root())
+    return {"experiment_tracker": {"experiment_name": experiment}}

@@ -9,16 +9,7 @@ from zenml import pipeline
 import steps
 from hawkeye.config import ZERO_SHOT, RunConfig
 from hawkeye.data.fingerprint import dataset_fingerprint
-from hawkeye.tracking import default_artifact_root, ensure_experiment
-from pipelines.stack_info import mlflow_tracker, tracking_uri
-
-
-def _experiment_settings(experiment: str) -> dict:
-    """Put tracked steps in the task's MLflow experiment, artifacts under the project state dir."""
-    if mlflow_tracker() is None:
-        return {}
-    ensure_experiment(experiment, tracking_uri(), default_artifact_root())
-    return {"experiment_tracker": {"experiment_name": experiment}}
+from pipelines.stack_info import experiment_settings
 
 
 @pipeline(enable_cache=True)
@@ -29,7 +20,7 @@ def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -
         {"dataset": dataset, "split": split, "model": model, "registry": registry}
     )
     fingerprint = dataset_fingerprint(cfg.dataset)
-    tracked = {"settings": _experiment_settings(cfg.registry.model_name)}
+    tracked = {"settings": experiment_settings(cfg.registry.model_name)}
 
     manifest, ingest_quarantine = steps.ingest(dataset=dataset, fingerprint=fingerprint)
     features, landmark_quarantine = steps.landmark(

@@ -10,8 +10,7 @@ from zenml import pipeline
 import steps
 from hawkeye.config import RunConfig
 from hawkeye.data.fingerprint import dataset_fingerprint
-from hawkeye.tracking import default_artifact_root, ensure_experiment
-from pipelines.stack_info import mlflow_tracker, tracking_uri
+from pipelines.stack_info import experiment_settings
 from steps.tune import tune
 
 
@@ -22,11 +21,7 @@ def tuning_pipeline(
     cfg = RunConfig.model_validate(
         {"dataset": dataset, "split": split, "model": model, "registry": registry}
     )
-    settings = {}
-    if mlflow_tracker() is not None:
-        experiment = f"{cfg.registry.model_name}-tuning"
-        ensure_experiment(experiment, tracking_uri(), default_artifact_root())
-        settings = {"experiment_tracker": {"experiment_name": experiment}}
+    settings = experiment_settings(f"{cfg.registry.model_name}-tuning")
     manifest, _ = steps.ingest(dataset=dataset, fingerprint=dataset_fingerprint(cfg.dataset))
     features, _ = steps.landmark(manifest=manifest, dataset=dataset)
     folds = steps.split(features=features, split=split)

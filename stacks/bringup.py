@@ -52,7 +52,7 @@ def _expand(value: Any) -> Any:
         return value
     known = {
         "HAWKEYE_HOME": str(state_dir()),
-        "MLFLOW_TRACKING_URI": os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(),
+        "MLFLOW_TRACKING_URI": default_tracking_uri(),
     }
 
     def sub(match: re.Match[str]) -> str:

@@ -10,14 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
-from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs
-from hawkeye.landmarks.batch import extract_batch
-from hawkeye.landmarks.qc import rejection
-from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence
+from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
+from hawkeye.landmarks.sequence import LandmarkError
+from hawkeye.metrics import to_label
 
 
 class MissingFeatures(ValueError):
@@ -48,7 +46,7 @@ def score_features(model: Any, table: pd.DataFrame, id_column: str | None = None
         table[id_column] if id_column and id_column in table else table.index.astype(str)
     )
     out["score"] = model.predict(X)
-    out["predicted"] = np.clip(np.rint(out["score"]), model.min_label, model.max_label).astype(int)
+    out["predicted"] = to_label(out["score"].to_numpy(), model.min_label, model.max_label)
     if getattr(model, "is_classifier", False):
         proba = model.predict_proba(X)
         for label in proba.columns:
@@ -79,25 +77,16 @@ def score_videos(
     median patient's score: such videos are refused below ``min_measured``.
     """
     cfg = landmarks or landmark_settings(dataset)
-    batch = extract_batch(video_jobs(list(videos), side), cfg, progress=progress)
     extract = extractors()[dataset.task]
     rows: list[dict[str, Any]] = []
-    for video in videos:
-        sid = Path(video).stem
-        row: dict[str, Any] = {"sample_id": sid, "source": str(video)}
-        if sid in batch.errors:
-            rows.append(row | {"status": "refused", "reason": batch.errors[sid]})
-            continue
-        ex, qc = batch.extractions[sid], batch.qc[sid]
-        row |= qc
-        reason = rejection(qc, cfg)
-        if reason:
-            rows.append(row | {"status": "refused", "reason": f"quality control: {reason}"})
+    jobs = video_jobs(list(videos), side)
+    for video, (sid, seq, qc) in zip(videos, video_sequences(jobs, cfg, progress), strict=True):
+        row: dict[str, Any] = {"sample_id": sid, "source": str(video), **qc}
+        if isinstance(seq, str):
+            rows.append(row | {"status": "refused", "reason": seq})
             continue
         try:
-            features = pd.DataFrame(
-                [extract(LandmarkSequence(ex.points, ex.presence, ex.layout, ex.fps))]
-            )
+            features = pd.DataFrame([extract(seq)])
         except LandmarkError as exc:
             rows.append(row | {"status": "refused", "reason": str(exc)})
             continue

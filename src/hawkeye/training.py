@@ -50,11 +50,8 @@ def _fold_frame(
 ) -> pd.DataFrame:
     """Out-of-fold rows with both baselines fitted on the fold's training labels."""
     values, counts = np.unique(y_train, return_counts=True)
-    finite = np.isfinite(score)
-    predicted = pd.array(
-        np.where(finite, to_label(np.nan_to_num(score), min_label, max_label), 0), dtype="Int64"
-    )
-    predicted[~finite] = pd.NA  # a zero-shot scorer that gave no usable answer
+    predicted = pd.array(to_label(np.nan_to_num(score), min_label, max_label), dtype="Int64")
+    predicted[~np.isfinite(score)] = pd.NA  # a zero-shot scorer that gave no usable answer
     return pd.DataFrame(
         {
             "sample_id": test["sample_id"].to_numpy(),

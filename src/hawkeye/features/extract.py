@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from hawkeye.config import DatasetConfig
+from hawkeye.config import DatasetConfig, LandmarkConfig
 from hawkeye.data import formats
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.features import table
@@ -63,6 +63,31 @@ def _from_files(
             yield i, str(exc), {}
 
 
+def video_sequences(
+    jobs: list[VideoJob], cfg: LandmarkConfig, progress: bool = True
+) -> Iterator[tuple[str, LandmarkSequence | str, dict[str, float]]]:
+    """Per job, in order: its landmark sequence (or why there is none) and its QC figures.
+
+    Extraction errors and videos that fail quality control come back as reason strings,
+    so training quarantines them and `predict` refuses them with the same words.
+    """
+    batch = extract_batch(jobs, cfg, progress=progress)
+    for job in jobs:
+        sid = job.sample_id
+        if sid in batch.errors:
+            yield sid, batch.errors[sid], {}
+            continue
+        ex, qc = batch.extractions[sid], batch.qc[sid]
+        reason = rejection(qc, cfg)
+        if reason:
+            yield sid, f"quality control: {reason}", qc
+            continue
+        try:
+            yield sid, LandmarkSequence(ex.points, ex.presence, ex.layout, ex.fps), qc
+        except LandmarkError as exc:
+            yield sid, str(exc), qc
+
+
 def _from_videos(
     manifest: pd.DataFrame, cfg: DatasetConfig
 ) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
@@ -70,21 +95,8 @@ def _from_videos(
         VideoJob(str(r["sample_id"]), resolve_data_path(r["source"]), r.get("side"))
         for _, r in manifest.iterrows()
     ]
-    batch = extract_batch(jobs, cfg.landmarks)
-    for i, rec in manifest.iterrows():
-        sid = str(rec["sample_id"])
-        if sid in batch.errors:
-            yield i, batch.errors[sid], {}
-            continue
-        ex, qc = batch.extractions[sid], batch.qc[sid]
-        reason = rejection(qc, cfg.landmarks)
-        if reason:
-            yield i, f"quality control: {reason}", qc
-            continue
-        try:
-            yield i, LandmarkSequence(ex.points, ex.presence, ex.layout, ex.fps), qc
-        except LandmarkError as exc:
-            yield i, str(exc), qc
+    for i, (_, seq, qc) in zip(manifest.index, video_sequences(jobs, cfg.landmarks), strict=True):
+        yield i, seq, qc
 
 
 def build_features(

@@ -74,6 +74,7 @@ def extract_batch(
     start = time.perf_counter()
     keys: dict[str, str] = {}
     todo: dict[str, VideoJob] = {}  # key -> first job needing it
+    loaded: dict[str, Extraction] = {}  # cache hits, read once
     for job in jobs:
         side = job.side if job.side in ("left", "right") else None
         try:
@@ -82,8 +83,11 @@ def extract_batch(
             result.errors[job.sample_id] = f"cannot read video: {exc.strerror or exc} ({job.video})"
             continue
         keys[job.sample_id] = key
-        if cache.get(key) is None:
+        hit = loaded.get(key) or cache.get(key)
+        if hit is None:
             todo.setdefault(key, VideoJob(job.sample_id, job.video, side))
+        else:
+            loaded[key] = hit
     result.cache_hits = len(keys) - len(todo)
 
     failed: dict[str, str] = {}
@@ -136,7 +140,7 @@ def extract_batch(
         if key in failed:
             result.errors[sample_id] = failed[key]
             continue
-        ex = cache.get(key)
+        ex = loaded.get(key) or cache.get(key)
         if ex is None:
             result.errors[sample_id] = "extraction produced no cache entry"
             continue

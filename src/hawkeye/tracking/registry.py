@@ -190,13 +190,11 @@ def list_versions(name: str | None = None, tracking_uri: str | None = None) -> p
     names = [name] if name else [m.name for m in client.search_registered_models()]
     rows = []
     for n in names:
-        if name:
-            _version_exists = client.search_model_versions(f"name='{n}'")
-            if not _version_exists:
-                _version(client, n, "1")  # raises RegistryError listing what exists
+        versions = client.search_model_versions(f"name='{n}'")
+        if name and not versions:
+            _version(client, n, "1")  # raises RegistryError naming what the registry holds
         aliases = _aliases(client, n)
-        for mv in client.search_model_versions(f"name='{n}'"):
-            rows.append({"model": n, **_row(mv, aliases)})
+        rows += [{"model": n, **_row(mv, aliases)} for mv in versions]
     frame = pd.DataFrame(rows)
     return frame.sort_values(["model", "version"], ascending=[True, False]) if len(frame) else frame
 

@@ -7,6 +7,7 @@ or the CLI starts, so the same code serves both.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ TAG_CODE = "hawkeye.code_version"
 
 def default_tracking_uri() -> str:
     """sqlite store under the project's state folder; ``MLFLOW_TRACKING_URI`` overrides it."""
-    return f"sqlite:///{state_dir() / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow.db'}"
 
 
 def default_artifact_root() -> str:
