@@ -273,7 +273,7 @@ def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
     from hawkeye.tracking import default_tracking_uri
 
     _enter_project()
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    uri = default_tracking_uri()
     os.execvp(
         sys.executable,
         [
@@ -398,7 +398,7 @@ def landmarks_extract(
 def _tracking_uri() -> str:
     from hawkeye.tracking import default_tracking_uri
 
-    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    return default_tracking_uri()
 
 
 @contextmanager
@@ -479,6 +479,14 @@ def models_promote(
     )
 
 
+def _scores_path(name: str) -> Path:
+    """Default output of `predict`/`score`: in the project, never beside the input, which may
+    be a read-only shared dataset (as root, a write there would quietly succeed)."""
+    path = project_root() / "reports" / "scores" / f"{name}_scores.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _default_model_uri() -> str:
     from mlflow.tracking import MlflowClient
 
@@ -537,7 +545,7 @@ def predict(
         except MissingFeatures as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
-        target = out or inputs[0].with_name(inputs[0].stem + "_scores.csv")
+        target = out or _scores_path(inputs[0].stem)
         scores.to_csv(target, index=False)
         console.print(f"{len(scores)} rows scored with {loaded.name} v{loaded.version} -> {target}")
         return
@@ -583,10 +591,12 @@ def score_folder(
     videos: Path = typer.Argument(..., help="folder of videos"),
     model: str | None = typer.Option(None, help="models:/NAME@champion (default: the only model)"),
     side: str | None = typer.Option(None, help="hand to score: left or right"),
-    out: Path | None = typer.Option(None, help="CSV of scores (default: <folder>/scores.csv)"),
+    out: Path | None = typer.Option(
+        None, help="CSV of scores (default: reports/scores/<folder>_scores.csv)"
+    ),
 ) -> None:
     """Batch inference pipeline (pipelines/inference.py): score every video in a folder."""
-    root = _enter_project()
+    _enter_project()
     if not videos.is_dir():
         console.print(f"[red]{videos} is not a folder of videos[/red]")
         raise typer.Exit(2)
@@ -599,7 +609,7 @@ def score_folder(
             videos=str(videos.resolve()), model=uri, side=side
         )
     table = _step_output(result, "score", "scores")
-    target = out or (videos / "scores.csv" if os.access(videos, os.W_OK) else root / "scores.csv")
+    target = out or _scores_path(videos.name)
     table.to_csv(target, index=False)
     shown = [c for c in ("sample_id", "status", "score", "predicted", "reason") if c in table]
     print(table[shown].to_string(index=False))

@@ -170,7 +170,7 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
         project,
         env,
     )
-    scores = pd.read_csv(project / "features_scores.csv")
+    scores = pd.read_csv(project / "reports" / "scores" / "features_scores.csv")
     assert list(scores["sample_id"]) == list(features["sample_id"])
     assert scores["score"].between(0, 4).all()
 
