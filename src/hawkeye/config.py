@@ -123,6 +123,7 @@ class ModelConfig(_Strict):
     name: Literal[
         "random_forest",
         "xgboost",
+        "ordinal_logistic",  # mord's all-threshold ordinal logistic regression
         "vlm",
         "vlm_api",
         # sequence nets over landmark files (hawkeye.models.sequence); params: see its DEFAULTS

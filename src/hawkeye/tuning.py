@@ -39,7 +39,11 @@ def search_space(model: str, trial: optuna.Trial) -> dict[str, Any]:
             "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10, log=True),
             "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True),
         }
-    raise ValueError(f"no search space for model {model!r} (random_forest, xgboost)")
+    if model == "ordinal_logistic":
+        return {"alpha": trial.suggest_float("alpha", 1e-3, 100, log=True)}
+    raise ValueError(
+        f"no search space for model {model!r} (random_forest, xgboost, ordinal_logistic)"
+    )
 
 
 @dataclass

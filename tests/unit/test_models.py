@@ -36,3 +36,19 @@ def test_cross_validation_predicts_each_recording_once_with_baselines() -> None:
         np.abs(pred["score"] - pred["label"]).mean()
         < np.abs(pred["baseline_mean"] - pred["label"]).mean()
     )
+
+
+def test_ordinal_logistic_keeps_scores_ordered_and_mode_picks_mean_or_argmax() -> None:
+    table = labelled_table()
+    X, y = table[["signal", "noise", "gappy"]], table["label"].to_numpy()
+    expected = ScoreModel("ordinal_logistic", "regression").fit(X, y)
+    assert np.corrcoef(expected.predict(X), y)[0, 1] > 0.8
+    proba = expected.predict_proba(X)
+    assert list(proba.columns) == sorted(set(y))
+    # All-threshold model: the cumulative P(score >= k) rises with the signal for every k.
+    order = np.argsort(X["signal"].fillna(X["signal"].median()).to_numpy())
+    tail = proba.iloc[order, ::-1].cumsum(axis=1).iloc[:, :-1].to_numpy()
+    assert np.corrcoef(np.arange(len(order)), tail[:, 0])[0, 1] > 0.5
+    mode = ScoreModel("ordinal_logistic", "classification").fit(X, y).predict(X)
+    assert np.isin(mode, proba.columns).all()  # a score it can give, not a mean
+    assert not np.isin(expected.predict(X), proba.columns).all()

@@ -1,4 +1,4 @@
-"""Random Forest and XGBoost scorers of ordinal severity on feature tables."""
+"""Random Forest, XGBoost and ordinal-logistic scorers of ordinal severity on feature tables."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelEncoder
+from sklearn.preprocessing import LabelEncoder, StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -23,7 +23,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "colsample_bytree": 0.8,
         "n_jobs": 2,
     },
+    # mord's all-threshold ordinal logistic regression: one weight vector and K-1 ordered
+    # cut points, so it cannot predict "more severe" from a feature that lowers the odds of
+    # every higher score. ``alpha`` is the L2 penalty on standardised features.
+    "ordinal_logistic": {"alpha": 1.0, "max_iter": 1000},
 }
+# Models that are ordinal by construction: their classes are scores, their mean is meaningful.
+ORDINAL_MODELS = ("ordinal_logistic",)
 
 
 def _estimator(name: str, mode: str, params: dict[str, Any], seed: int) -> BaseEstimator:
@@ -33,6 +39,11 @@ def _estimator(name: str, mode: str, params: dict[str, Any], seed: int) -> BaseE
         return (RandomForestRegressor if regression else RandomForestClassifier)(**merged)
     if name == "xgboost":
         return (XGBRegressor if regression else XGBClassifier)(**merged)
+    if name == "ordinal_logistic":
+        from mord import LogisticAT  # only this model needs it
+
+        merged.pop("random_state")  # deterministic: L-BFGS from zeros
+        return Pipeline([("scale", StandardScaler()), ("ordinal", LogisticAT(**merged))])
     raise ValueError(f"unknown model {name!r}; known: {sorted(DEFAULTS)}")
 
 
@@ -43,7 +54,9 @@ class ScoreModel(RegressorMixin, BaseEstimator):
     of 1); ``ordinal_classification`` fits a classifier and predicts the expected
     score from its class probabilities; ``classification`` predicts the most
     probable class, the only sensible choice for unordered labels (actions,
-    error types), where an "average class" means nothing.
+    error types), where an "average class" means nothing. ``ordinal_logistic`` is
+    a classifier over ordered scores whatever the mode: ``regression`` and
+    ``ordinal_classification`` give its expected score, ``classification`` its mode.
     """
 
     def __init__(
@@ -84,19 +97,23 @@ class ScoreModel(RegressorMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
         """Class probabilities, columns are the scores seen in training (classification only)."""
         if not self.is_classifier:
-            raise AttributeError(f"predict_proba needs a classification mode, not {self.mode!r}")
+            raise AttributeError(
+                f"predict_proba needs a classification mode or an ordinal model, not {self.mode!r}"
+            )
         proba = self.pipeline_.predict_proba(self._matrix(X))
         return pd.DataFrame(proba, columns=self.encoder_.classes_, index=X.index)
 
     @property
     def is_classifier(self) -> bool:
-        return self.mode in ("classification", "ordinal_classification")
+        return self.mode in ("classification", "ordinal_classification") or (
+            self.model in ORDINAL_MODELS
+        )
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if self.mode == "classification":
             proba = self.predict_proba(X)
             score = proba.columns.to_numpy(dtype=float)[np.argmax(proba.to_numpy(), axis=1)]
-        elif self.mode == "ordinal_classification":
+        elif self.is_classifier:  # ordered classes: the expected score
             proba = self.predict_proba(X)
             score = proba.to_numpy() @ proba.columns.to_numpy(dtype=float)
         else:
