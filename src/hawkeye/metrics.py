@@ -23,6 +23,7 @@ from sklearn.metrics import (
     confusion_matrix,
     f1_score,
     mean_absolute_error,
+    roc_auc_score,
 )
 
 PREDICTORS = {
@@ -74,6 +75,26 @@ def score_metrics(
     }
 
 
+def _auroc(frame: pd.DataFrame, score_col: str) -> float:
+    """AUROC of a score for "not the normal label"; NaN where a fold holds only one kind."""
+    anomalous = frame["label"].to_numpy() != frame["normal_label"].to_numpy()
+    if anomalous.all() or not anomalous.any():
+        return float("nan")
+    return float(roc_auc_score(anomalous, frame[score_col].to_numpy(dtype=float)))
+
+
+def _metrics(frame: pd.DataFrame, who: str, min_label: int, max_label: int) -> dict[str, float]:
+    """``score_metrics``, plus ``auroc`` when a one-class model left an ``anomaly_score``.
+
+    A baseline predicts one value for every recording, so it ranks nothing: AUROC 0.5.
+    """
+    col = PREDICTORS[who]
+    out = score_metrics(frame["label"].to_numpy(), frame[col].to_numpy(), min_label, max_label)
+    if "anomaly_score" in frame.columns:
+        out["auroc"] = _auroc(frame, "anomaly_score" if who == "model" else col)
+    return out
+
+
 def evaluate_predictions(
     predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4
 ) -> dict[str, Any]:
@@ -96,17 +117,16 @@ def evaluate_predictions(
         "folds": {},
         "fold_summary": {},
     }
-    y = predictions["label"].to_numpy()
-    for who, col in PREDICTORS.items():
-        report["pooled"][who] = score_metrics(y, predictions[col].to_numpy(), min_label, max_label)
+    for who in PREDICTORS:
+        report["pooled"][who] = _metrics(predictions, who, min_label, max_label)
         per_fold = {
-            int(k): score_metrics(g["label"].to_numpy(), g[col].to_numpy(), min_label, max_label)
-            for k, g in predictions.groupby("fold")
+            int(k): _metrics(g, who, min_label, max_label) for k, g in predictions.groupby("fold")
         }
         report["folds"][who] = per_fold
         frame = pd.DataFrame(per_fold).T
         report["fold_summary"][who] = {
-            m: {"mean": float(frame[m].mean()), "std": float(frame[m].std(ddof=0))} for m in METRICS
+            m: {"mean": float(frame[m].mean()), "std": float(frame[m].std(ddof=0))}
+            for m in frame.columns
         }
     report["pooled"]["model"]["coverage"] = coverage
     return report
@@ -153,7 +173,8 @@ def per_subject_errors(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def summary_table(report: dict[str, Any]) -> str:
     """Markdown table of pooled metrics, model beside baselines, for logs and READMEs."""
-    rows = ["| predictor | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
+    names = [m for m in (*METRICS, "auroc") if m in report["pooled"]["model"]]
+    rows = ["| predictor | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for who, metrics in report["pooled"].items():
-        rows.append(f"| {who} | " + " | ".join(f"{metrics[m]:.3f}" for m in METRICS) + " |")
+        rows.append(f"| {who} | " + " | ".join(f"{metrics[m]:.3f}" for m in names) + " |")
     return "\n".join(rows)

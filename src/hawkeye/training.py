@@ -13,7 +13,10 @@ from hawkeye.config import ZERO_SHOT, ModelConfig
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import to_label
 from hawkeye.models.classical import ScoreModel
-from hawkeye.models.sequence.names import SEQUENCE_MODELS  # names only: no torch import
+from hawkeye.models.sequence.names import (  # names only: no torch import
+    ONE_CLASS,
+    SEQUENCE_MODELS,
+)
 
 
 @dataclass
@@ -47,8 +50,12 @@ def _fold_frame(
     score: np.ndarray,
     min_label: int,
     max_label: int,
+    **extra: Any,
 ) -> pd.DataFrame:
-    """Out-of-fold rows with both baselines fitted on the fold's training labels."""
+    """Out-of-fold rows with both baselines fitted on the fold's training labels.
+
+    ``extra`` adds columns: a one-class model's ``anomaly_score`` and ``normal_label``.
+    """
     values, counts = np.unique(y_train, return_counts=True)
     predicted = pd.array(to_label(np.nan_to_num(score), min_label, max_label), dtype="Int64")
     predicted[~np.isfinite(score)] = pd.NA  # a zero-shot scorer that gave no usable answer
@@ -62,6 +69,7 @@ def _fold_frame(
             "predicted": predicted,
             "baseline_majority": float(values[np.argmax(counts)]),
             "baseline_mean": float(y_train.mean()),
+            **extra,
         }
     )
 
@@ -97,9 +105,11 @@ def cross_validate(
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
         model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
-        out.append(
-            _fold_frame(test, k, y_train, model.predict(test[features]), min_label, max_label)
-        )
+        score, extra = model.predict(test[features]), {}
+        if cfg.name in ONE_CLASS:  # evaluate ranks the anomaly score and counts the decision
+            extra = {"anomaly_score": score, "normal_label": model.normal_}
+            score = model.label_anomalies(score).astype(float)
+        out.append(_fold_frame(test, k, y_train, score, min_label, max_label, **extra))
     final = build_model(cfg, task, min_label, max_label).fit(
         data[features], data["label"].to_numpy()
     )

@@ -86,3 +86,25 @@ def test_quality_gate(
     )
     assert decision.promote is promote and why in decision.reason
     assert decision.alias == ("champion" if promote else "challenger")
+
+
+def test_auroc_of_a_one_class_score_matches_the_hand_count() -> None:
+    # 2 normal (label 1), 2 anomalous (label 0). Anomaly scores: the pairs (anomalous, normal)
+    # ordered correctly are (0.9 > 0.1), (0.9 > 0.5), (0.4 > 0.1), but not (0.4 < 0.5): 3/4.
+    pred = pd.DataFrame(
+        {
+            "sample_id": list("abcd"),
+            "subject_id": list("abcd"),
+            "fold": 0,
+            "label": [1, 1, 0, 0],
+            "normal_label": 1,
+            "anomaly_score": [0.1, 0.5, 0.9, 0.4],
+            "score": [1.0, 1.0, 0.0, 1.0],
+            "baseline_majority": 1.0,
+            "baseline_mean": 0.5,
+        }
+    )
+    report = evaluate_predictions(pred, 0, 1)
+    assert report["pooled"]["model"]["auroc"] == pytest.approx(0.75)
+    assert report["pooled"]["baseline_mean"]["auroc"] == 0.5
+    assert report["pooled"]["model"]["exact_acc"] == pytest.approx(0.75)

@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hawkeye.config import ModelConfig, SplitConfig
+from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.models.sequence import SequenceAutoencoder
+from hawkeye.splits import make_folds
+from hawkeye.training import cross_validate
 from tests.sequence_synthetic import one_torch_thread, write_recordings  # noqa: F401
 
 PARAMS = {
@@ -63,3 +67,18 @@ def test_without_labels_every_row_is_taken_as_correct(table: pd.DataFrame) -> No
     assert model.fit_info_["n_train"] == len(normal) and model.normal_ == 0
     with pytest.raises(ValueError, match="normal label 3"):
         SequenceAutoencoder(PARAMS, normal_label=3).fit(table, table["label"].to_numpy())
+
+
+def test_cross_validation_reports_auroc_beside_baselines_that_rank_nothing(
+    table: pd.DataFrame,
+) -> None:
+    folds = make_folds(table, SplitConfig(n_splits=2))
+    cfg = ModelConfig(name="autoencoder", params={**PARAMS, "normal_label": 0})
+    pred = cross_validate(table, folds, cfg, 0, 1, task="motion").predictions
+    assert (pred["normal_label"] == 0).all()
+    assert set(pred["score"].unique()) <= {0.0, 1.0}  # the thresholded decision
+    report = evaluate_predictions(pred, 0, 1)
+    assert report["pooled"]["model"]["auroc"] > 0.8
+    assert report["pooled"]["baseline_majority"]["auroc"] == 0.5
+    assert "auroc" in report["fold_summary"]["model"]
+    assert "auroc" in summary_table(report).splitlines()[0]

@@ -99,9 +99,18 @@ class SequenceAutoencoder(SequenceEstimator):
         """scikit-learn's one-class convention: higher is more normal."""
         return -self.predict(X)
 
+    @property
+    def abnormal_(self) -> int:
+        """The label a flagged recording gets: the end of the scale away from ``normal_``."""
+        return self.max_label if self.normal_ == self.min_label else self.min_label
+
     def is_anomaly(self, X: pd.DataFrame) -> np.ndarray:
         """Above the 95th percentile of the training (correct) recordings' scores."""
         return self.predict(X) > self.threshold_
+
+    def label_anomalies(self, anomaly_score: np.ndarray) -> np.ndarray:
+        """``normal_`` up to the threshold, ``abnormal_`` above: a decision to count accuracy on."""
+        return np.where(np.asarray(anomaly_score) > self.threshold_, self.abnormal_, self.normal_)
 
     def auroc(self, X: pd.DataFrame, anomalous: np.ndarray) -> float:
         """Area under the ROC curve of the anomaly score for ``anomalous`` (True = incorrect)."""
