@@ -227,6 +227,19 @@ def test_precision_follows_the_device() -> None:
     assert pick_precision("cuda", mixed=False) == "32-true"
     if torch.cuda.is_available():
         assert pick_precision("cuda") in ("bf16-mixed", "16-mixed")
+    assert pick_precision("cpu", explicit="bf16-mixed") == "bf16-mixed"
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_mixed_precision_path_trains_every_architecture(arch: str, table: pd.DataFrame) -> None:
+    """bf16 autocast on the CPU runs the code a GPU's mixed precision runs (masks, softmax,
+    losses under autocast); the figures must stay finite and the score still learnt."""
+    y = table["label"].to_numpy()
+    model = SequenceModel(arch, params={**TINY, "precision": "bf16-mixed"}).fit(table, y)
+    assert model.fit_info_["precision"] == "bf16-mixed"
+    score = model.predict(table)
+    assert np.isfinite(score).all()
+    assert np.corrcoef(score, y)[0, 1] > 0.7
 
 
 class Spy(Callback):

@@ -40,8 +40,14 @@ def pick_device(requested: str = "auto") -> str:
     return "mps" if mps is not None and mps.is_available() else "cpu"
 
 
-def pick_precision(device: str, mixed: bool = True) -> str:
-    """bf16-mixed on CUDA cards that have it, else 16-mixed; 32 bit on CPU/MPS or when off."""
+def pick_precision(device: str, mixed: bool = True, explicit: str | None = None) -> str:
+    """bf16-mixed on CUDA cards that have it, else 16-mixed; 32 bit on CPU/MPS or when off.
+
+    ``explicit`` (a Lightning precision string) wins: "bf16-mixed" on a CPU runs the same
+    autocast path as a GPU, which is how the tests exercise it without one.
+    """
+    if explicit is not None:
+        return explicit
     if device != "cuda" or not mixed:
         return "32-true"
     return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
@@ -201,7 +207,7 @@ def train(
         log.info("run %s finished before; its weights are reused", run_dir)
         return saved["state"], {**saved["info"], "reused": str(final)}
     device = pick_device(p["device"])
-    precision = pick_precision(device, p["mixed_precision"])
+    precision = pick_precision(device, p["mixed_precision"], p["precision"])
 
     def attempt(batch_size: int, accumulate: int) -> dict[str, Any]:
         L.seed_everything(seed, workers=True, verbose=False)
