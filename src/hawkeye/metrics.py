@@ -75,23 +75,26 @@ def score_metrics(
     }
 
 
-def _auroc(frame: pd.DataFrame, score_col: str) -> float:
-    """AUROC of a score for "not the normal label"; NaN where a fold holds only one kind."""
+def _auroc(frame: pd.DataFrame, who: str) -> float:
+    """AUROC of the anomaly score for "not the normal label"; NaN where only one kind is present.
+
+    A baseline predicts one value a fold and so ranks nothing: 0.5 by definition. (Pooling
+    its per-fold constants would "rank" by fold, an artefact of the split, not a skill.)
+    """
     anomalous = frame["label"].to_numpy() != frame["normal_label"].to_numpy()
     if anomalous.all() or not anomalous.any():
         return float("nan")
-    return float(roc_auc_score(anomalous, frame[score_col].to_numpy(dtype=float)))
+    if who != "model":
+        return 0.5
+    return float(roc_auc_score(anomalous, frame["anomaly_score"].to_numpy(dtype=float)))
 
 
 def _metrics(frame: pd.DataFrame, who: str, min_label: int, max_label: int) -> dict[str, float]:
-    """``score_metrics``, plus ``auroc`` when a one-class model left an ``anomaly_score``.
-
-    A baseline predicts one value for every recording, so it ranks nothing: AUROC 0.5.
-    """
+    """``score_metrics``, plus ``auroc`` when a one-class model left an ``anomaly_score``."""
     col = PREDICTORS[who]
     out = score_metrics(frame["label"].to_numpy(), frame[col].to_numpy(), min_label, max_label)
     if "anomaly_score" in frame.columns:
-        out["auroc"] = _auroc(frame, "anomaly_score" if who == "model" else col)
+        out["auroc"] = _auroc(frame, who)
     return out
 
 

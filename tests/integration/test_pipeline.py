@@ -236,6 +236,48 @@ def test_zenml_cli_runs_the_same_pipeline(project: Path) -> None:
     assert status["status"] == "completed" and status["register"]["alias"] == "champion"
 
 
+SEQUENCE_TINY = {"hidden": 16, "max_len": 64, "max_epochs": 4, "batch_size": 8}
+
+
+def test_sequence_net_and_one_class_autoencoder_run_and_register(project: Path) -> None:
+    """A torch model goes through the same six steps: trained on the landmark files,
+    evaluated, logged and registered; the autoencoder is gated on its AUROC."""
+    from mlflow.tracking import MlflowClient
+
+    env = isolated_env(project)
+    _write_config(project, "tiny_tcn", model={"name": "tcn", "params": SEQUENCE_TINY})
+    _write_config(
+        project,
+        "tiny_ae",
+        model={"name": "autoencoder", "params": {**SEQUENCE_TINY, "normal_label": 0}},
+        registry={
+            "model_name": "tiny-oneclass",
+            "gate": {"metric": "auroc", "greater_is_better": True},
+        },
+    )
+    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+
+    out = run(["hawkeye", "run", "tiny_tcn"], project, env).stdout
+    assert _last_run(project, env)["status"] == "completed"
+    (mlrun,) = top_level_runs(client, "tiny-tapping")
+    metrics, params = mlrun.data.metrics, mlrun.data.params
+    assert params["model"] == "tcn" and "model_qwk" in metrics and "model_auroc" not in metrics
+    (version,) = client.search_model_versions("name='tiny-tapping'")
+    assert version.run_id == mlrun.info.run_id
+    assert "qwk" in out
+
+    out = run(["hawkeye", "run", "tiny_ae"], project, env).stdout
+    status = _last_run(project, env)
+    assert status["status"] == "completed"
+    (mlrun,) = top_level_runs(client, "tiny-oneclass")
+    metrics = mlrun.data.metrics
+    assert 0 <= metrics["model_auroc"] <= 1 and metrics["baseline_majority_auroc"] == 0.5
+    assert "fold0_model_auroc" in metrics and "auroc" in out
+    (version,) = client.search_model_versions("name='tiny-oneclass'")
+    assert version.tags["gate.decision"] == status["register"]["alias"]
+    assert float(version.tags["metric.auroc"]) == pytest.approx(metrics["model_auroc"], rel=1e-4)
+
+
 def test_bad_config_fails_with_a_clear_message(project: Path) -> None:
     import subprocess
 
