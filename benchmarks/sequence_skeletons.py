@@ -22,11 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from hawkeye.config import DatasetConfig, ModelConfig, load_run_config
 from hawkeye.data.ingest import ingest
@@ -83,7 +86,7 @@ def run_one(
     pooled = evaluate_predictions(res.predictions, dataset.min_label, dataset.max_label)["pooled"]
     test_folds = [k for k in folds["fold"].unique() if k >= 0]  # -1: an official training side
     trained = sum(int((folds["fold"] != k).sum()) for k in test_folds)
-    return {
+    row = {
         "arch": arch,
         "channels": "pos+vel" if velocity else "pos",
         "accuracy": round(pooled["model"]["exact_acc"], 4),
@@ -96,6 +99,34 @@ def run_one(
         # recordings through a fit (one pass of training, all epochs) plus the test pass
         "recordings_per_s": round((trained + len(table)) / wall, 1),
     }
+    if "anomaly_score" in res.predictions.columns:
+        row["auroc_within_task"] = round(within_task_auroc(res.predictions, table), 4)
+    return row
+
+
+def within_task_auroc(predictions: pd.DataFrame, table: pd.DataFrame) -> float:
+    """Mean over exercises of the AUROC inside each: how well the reconstruction error tells
+    a wrong squat from a right squat, without comparing error levels across exercises."""
+    frame = predictions.merge(table[["sample_id", "task"]], on="sample_id")
+    values = [
+        roc_auc_score(g["label"] != g["normal_label"], g["anomaly_score"])
+        for _, g in frame.groupby("task")
+        if (g["label"] != g["normal_label"]).nunique() == 2
+    ]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def merge_results(path: Path, results: list[dict]) -> list[dict]:
+    """Earlier rows of the JSON kept, a re-run (same architecture and channels) replaced."""
+    key = lambda r: (r["arch"], r["channels"])  # noqa: E731
+    new = {key(r): r for r in results}
+    old = json.loads(path.read_text())["results"] if path.is_file() else []
+    kept = [r for r in old if key(r) not in new]
+    return kept + results
+
+
+def _num(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"  # NaN: not measured for this row
 
 
 def render(stem: Path) -> str:
@@ -109,14 +140,16 @@ def render(stem: Path) -> str:
         "",
         f"{meta['n_recordings']} recordings, {meta['cpu_count']} CPU cores, at most "
         f"{meta['max_epochs']} epochs, {meta['max_len']} frames. Published: "
-        f"{meta['published']}; target {meta['target']}. Produced by `{meta['command']}`.",
+        f"{meta['published']}; target {meta['target']}. Produced by "
+        + ", ".join(f"`{c}`" for c in dict.fromkeys(r["command"] for r in results))
+        + ".",
         "",
         f"| architecture | channels | accuracy | macro-F1 |{auroc_head} majority acc "
         "| majority F1 | folds | wall s | recordings/s |",
         f"|---|---|---|---|{auroc_rule}---|---|---|---|---|",
     ]
     for r in results:
-        auroc = f" {r['auroc']:.3f} |" if oneclass else ""
+        auroc = f" {_num(r['auroc'])} |" if oneclass else ""
         lines.append(
             f"| {r['arch']} | {r['channels']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |"
             f"{auroc} {r['majority_accuracy']:.3f} | {r['majority_macro_f1']:.3f} | "
@@ -130,6 +163,12 @@ def render(stem: Path) -> str:
             "its threshold (95th percentile of the correct training repetitions). "
             "Recordings/s counts every recording once a fold, though it trains on the "
             "correct half only.",
+        ]
+        lines += [
+            f"AUROC inside each exercise (mean over exercises), {r['arch']}: "
+            f"{_num(r['auroc_within_task'])}."
+            for r in results
+            if "auroc_within_task" in r
         ]
     markdown = "\n".join(lines) + "\n"
     stem.with_suffix(".md").write_text(markdown)
@@ -168,8 +207,11 @@ def main() -> None:
     runs += [(a, False) for a in args.ablation.split(",") if a]
     runs += [("autoencoder", True)] if args.oneclass else []
     results = []
+    command = "python benchmarks/sequence_skeletons.py " + shlex.join(sys.argv[1:])
     for arch, velocity in runs:
-        results.append(run_one(table, folds, cfg.dataset, arch, velocity, args))
+        results.append(
+            run_one(table, folds, cfg.dataset, arch, velocity, args) | {"command": command}
+        )
         print(results[-1], flush=True)
 
     meta = {
@@ -181,9 +223,9 @@ def main() -> None:
         "max_len": args.max_len,
         "target": info["target"],
         "published": info["published"],
-        "command": "python benchmarks/sequence_skeletons.py " + " ".join(sys.argv[1:]),
     }
     OUT.mkdir(parents=True, exist_ok=True)
+    results = merge_results(stem.with_suffix(".json"), results)
     stem.with_suffix(".json").write_text(
         json.dumps({"meta": meta, "results": results}, indent=2) + "\n"
     )
