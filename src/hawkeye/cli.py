@@ -64,8 +64,9 @@ def _enter_project() -> Path:
     return root
 
 
-def _config_path(config: str, root: Path) -> Path:
-    candidates = [Path(config), root / "pipelines" / "configs" / f"{config}.yaml"]
+def _config_path(config: str, root: Path, here: Path) -> Path:
+    """A path the user typed (relative to ``here``, where they typed it) or a config's name."""
+    candidates = [here / config, root / "pipelines" / "configs" / f"{config}.yaml"]
     for path in candidates:
         if path.is_file():
             return path.resolve()
@@ -173,8 +174,9 @@ def run(
     """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
     from hawkeye.metrics import summary_table
 
+    here = Path.cwd()
     root = _enter_project()
-    path = _config_path(config, root)
+    path = _config_path(config, root, here)
     cfg = _params(path)  # fail on a bad config before ZenML starts
     known = _trainable_models()
     names = known if model == "all" else [model] if model else []
@@ -230,8 +232,9 @@ def tune(
     stack: str | None = typer.Option(None, help="stack to run on (see `hawkeye run --help`)"),
 ) -> None:
     """Hyperparameter search (Optuna) on the run's own subject-grouped folds; resumable."""
+    here = Path.cwd()
     root = _enter_project()
-    path = _config_path(config, root)
+    path = _config_path(config, root, here)
     cfg = _params(path)
     _ensure_stack(stack)
     from pipelines.tuning import tuning_pipeline
@@ -520,6 +523,9 @@ def predict(
     from hawkeye.scoring import MissingFeatures, score_features, score_videos
     from hawkeye.tracking import load
 
+    # Paths as typed, relative to where they were typed (not the project root we move to).
+    inputs = [p.absolute() for p in inputs]
+    out = out.absolute() if out else None
     _enter_project()
     for path in inputs:
         if not path.exists():
@@ -596,6 +602,7 @@ def score_folder(
     ),
 ) -> None:
     """Batch inference pipeline (pipelines/inference.py): score every video in a folder."""
+    videos, out = videos.absolute(), out.absolute() if out else None  # as typed, from here
     _enter_project()
     if not videos.is_dir():
         console.print(f"[red]{videos} is not a folder of videos[/red]")

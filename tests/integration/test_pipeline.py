@@ -157,17 +157,18 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     features = build_features(ingest(cfg).manifest, cfg).features
     table = project / "features.csv"
     features.to_csv(table, index=False)
-    run(
+    (project / "notebooks").mkdir()
+    run(  # a relative path is taken from where it is typed, not from the project root
         [
             "hawkeye",
             "predict",
-            str(table),
+            "../features.csv",
             "--model",
             "models:/tiny-tapping@champion",
             "--id-column",
             "sample_id",
         ],
-        project,
+        project / "notebooks",
         env,
     )
     scores = pd.read_csv(project / "reports" / "scores" / "features_scores.csv")
