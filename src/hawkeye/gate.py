@@ -42,9 +42,12 @@ def decide(
 ) -> Decision:
     pooled = report["pooled"]
     m = gate.metric
-    value = pooled["model"][m]
+    # A metric this model does not report (auroc of a supervised model) cannot pass the gate.
+    value = pooled["model"].get(m, math.nan)
     baselines = {
-        who: v[m] for who, v in pooled.items() if who.startswith("baseline") and math.isfinite(v[m])
+        who: v[m]
+        for who, v in pooled.items()
+        if who.startswith("baseline") and math.isfinite(v.get(m, math.nan))
     }
     if not math.isfinite(value):
         return Decision(False, f"{m} is not finite ({value}); nothing to compare")

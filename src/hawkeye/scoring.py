@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
@@ -45,8 +46,15 @@ def score_features(model: Any, table: pd.DataFrame, id_column: str | None = None
     out["sample_id"] = (
         table[id_column] if id_column and id_column in table else table.index.astype(str)
     )
-    out["score"] = model.predict(X)
-    out["predicted"] = to_label(out["score"].to_numpy(), model.min_label, model.max_label)
+    score = model.predict(X)
+    if hasattr(model, "label_anomalies"):  # one-class: as evaluated, decision + relative error
+        out["anomaly_score"] = score / model.threshold_
+        score = model.label_anomalies(score)
+    out["score"] = score
+    out["predicted"] = pd.array(
+        to_label(np.nan_to_num(score), model.min_label, model.max_label), dtype="Int64"
+    )
+    out.loc[~np.isfinite(score), "predicted"] = pd.NA
     if getattr(model, "is_classifier", False):
         proba = model.predict_proba(X)
         for label in proba.columns:

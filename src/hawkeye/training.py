@@ -107,8 +107,8 @@ def cross_validate(
         model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
         score, extra = model.predict(test[features]), {}
         if cfg.name in ONE_CLASS:  # evaluate ranks the anomaly score and counts the decision
-            extra = {"anomaly_score": score, "normal_label": model.normal_}
-            score = model.label_anomalies(score).astype(float)
+            extra = {"anomaly_score": score / model.threshold_, "normal_label": model.normal_}
+            score = model.label_anomalies(score)
         out.append(_fold_frame(test, k, y_train, score, min_label, max_label, **extra))
     final = build_model(cfg, task, min_label, max_label).fit(
         data[features], data["label"].to_numpy()

@@ -88,7 +88,13 @@ def tune(
         pooled = evaluate_predictions(result.predictions, min_label, max_label)["pooled"]["model"]
         if on_trial is not None:
             on_trial(trial.number, params, pooled)
-        return pooled[gate.metric]
+        value = pooled.get(gate.metric)
+        if value is None:
+            raise ValueError(
+                f"gate metric {gate.metric!r} is not reported for {model.name}; "
+                f"reported: {sorted(pooled)}"
+            )
+        return value
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=n_trials, timeout=timeout_s, show_progress_bar=True)

@@ -88,6 +88,13 @@ def test_quality_gate(
     assert decision.alias == ("champion" if promote else "challenger")
 
 
+def test_gate_on_a_metric_the_model_does_not_report_keeps_it_challenger() -> None:
+    """`--model all` on a one-class config gates supervised models on auroc they lack."""
+    gate = GateConfig(metric="auroc", greater_is_better=True)
+    decision = decide(_report(0.3), "h", None, gate)
+    assert not decision.promote and "auroc is not finite" in decision.reason
+
+
 def test_auroc_of_a_one_class_score_matches_the_hand_count() -> None:
     # 2 normal (label 1), 2 anomalous (label 0). Anomaly scores: the pairs (anomalous, normal)
     # ordered correctly are (0.9 > 0.1), (0.9 > 0.5), (0.4 > 0.1), but not (0.4 < 0.5): 3/4.

@@ -29,7 +29,16 @@ from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 
 TAG_DATASET = "hawkeye.dataset_config"
 TAG_TASK = "hawkeye.task"
-SHOWN_METRICS = ("mae", "exact_acc", "within1_acc", "pearson", "spearman", "macro_f1", "qwk")
+SHOWN_METRICS = (
+    "mae",
+    "exact_acc",
+    "within1_acc",
+    "pearson",
+    "spearman",
+    "macro_f1",
+    "qwk",
+    "auroc",  # one-class models only; NaN for the others
+)
 
 
 class RegistryError(LookupError):
@@ -38,7 +47,7 @@ class RegistryError(LookupError):
 
 def _requirements() -> list[str]:
     reqs = []
-    for pkg in ("hawkeye", "scikit-learn", "xgboost", "numpy", "pandas", "skops"):
+    for pkg in ("hawkeye", "scikit-learn", "xgboost", "mord", "numpy", "pandas", "skops"):
         try:
             reqs.append(f"{pkg}=={version(pkg)}")
         except PackageNotFoundError:
@@ -196,7 +205,10 @@ def list_versions(name: str | None = None, tracking_uri: str | None = None) -> p
         aliases = _aliases(client, n)
         rows += [{"model": n, **_row(mv, aliases)} for mv in versions]
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["model", "version"], ascending=[True, False]) if len(frame) else frame
+    if not len(frame):
+        return frame
+    unmeasured = [m for m in SHOWN_METRICS if frame[m].isna().all()]  # e.g. auroc, supervised
+    return frame.drop(columns=unmeasured).sort_values(["model", "version"], ascending=[True, False])
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,7 @@ def compare(name: str, a: str, b: str, tracking_uri: str | None = None) -> Compa
         },
         index=list(SHOWN_METRICS),
     )
+    table = table.dropna(how="all")  # a metric neither version reports (auroc, supervised)
     table["difference"] = table.iloc[:, 1] - table.iloc[:, 0]
     same = bool(ra["split"]) and ra["split"] == rb["split"]
     note = (

@@ -46,8 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "patience": 10,
     # machinery
     "device": "auto",  # auto (cuda > mps > cpu), cuda, mps, cpu
-    "mixed_precision": True,  # 16/bf16-mixed on CUDA; CPU and MPS always train in 32 bit
-    "precision": None,  # a Lightning precision ("bf16-mixed", "16-mixed", "32-true") overrides
+    "mixed_precision": True,  # 16/bf16-mixed on CUDA; CPU and MPS train in 32 bit unless...
+    "precision": None,  # ...a Lightning precision ("bf16-mixed", "16-mixed", "32-true") is named
     "deterministic": "warn",  # torch deterministic algorithms; "warn" never fails on GPUs
     "checkpoint_dir": None,  # a folder: checkpoints every N epochs and resume after a kill
     "checkpoint_every": 1,

@@ -109,8 +109,13 @@ class SequenceAutoencoder(SequenceEstimator):
         return self.predict(X) > self.threshold_
 
     def label_anomalies(self, anomaly_score: np.ndarray) -> np.ndarray:
-        """``normal_`` up to the threshold, ``abnormal_`` above: a decision to count accuracy on."""
-        return np.where(np.asarray(anomaly_score) > self.threshold_, self.abnormal_, self.normal_)
+        """``normal_`` up to the threshold, ``abnormal_`` above (NaN stays NaN): a decision to
+        count accuracy on. Meant for correct/incorrect labels; on a 0-4 scale a flagged
+        recording gets the far end, so MAE and QWK say little there."""
+        score = np.asarray(anomaly_score, dtype=float)
+        label = np.where(score > self.threshold_, self.abnormal_, self.normal_).astype(float)
+        label[~np.isfinite(score)] = np.nan
+        return label
 
     def auroc(self, X: pd.DataFrame, anomalous: np.ndarray) -> float:
         """Area under the ROC curve of the anomaly score for ``anomalous`` (True = incorrect)."""
