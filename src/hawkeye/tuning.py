@@ -17,6 +17,7 @@ import pandas as pd
 
 from hawkeye.config import GateConfig, ModelConfig
 from hawkeye.metrics import evaluate_predictions
+from hawkeye.models.sequence.names import ARCHITECTURES, ONE_CLASS  # names only: no torch
 from hawkeye.training import cross_validate
 
 
@@ -39,10 +40,26 @@ def search_space(model: str, trial: optuna.Trial) -> dict[str, Any]:
             "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10, log=True),
             "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True),
         }
+    if model in ARCHITECTURES + ONE_CLASS:
+        # The knobs that moved the benchmarks most; epochs and length stay the config's.
+        space: dict[str, Any] = {
+            "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
+            "hidden": trial.suggest_categorical("hidden", [32, 64, 128]),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.4),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-4, 1e-1, log=True),
+            "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64]),
+        }
+        if model in ONE_CLASS:
+            space["latent"] = trial.suggest_categorical("latent", [8, 16, 32])
+        else:
+            space["velocity"] = trial.suggest_categorical("velocity", [True, False])
+            space["mixup"] = trial.suggest_categorical("mixup", [0.0, 0.2])
+        return space
     if model == "ordinal_logistic":
         return {"alpha": trial.suggest_float("alpha", 1e-3, 100, log=True)}
     raise ValueError(
-        f"no search space for model {model!r} (random_forest, xgboost, ordinal_logistic)"
+        f"no search space for model {model!r} (random_forest, xgboost, ordinal_logistic, "
+        "the sequence nets and the autoencoder)"
     )
 
 

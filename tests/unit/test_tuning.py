@@ -1,11 +1,15 @@
 from pathlib import Path
 
 import numpy as np
+import optuna
+import pytest
 
 from hawkeye.config import GateConfig, ModelConfig, SplitConfig
+from hawkeye.models.sequence.names import ARCHITECTURES, ONE_CLASS, resolve_params
 from hawkeye.splits import make_folds
-from hawkeye.tuning import tune
+from hawkeye.tuning import search_space, tune
 from tests.conftest import labelled_table
+from tests.sequence_synthetic import one_torch_thread, write_recordings  # noqa: F401
 
 
 def test_study_logs_every_trial_and_resumes(tmp_path: Path) -> None:
@@ -33,3 +37,31 @@ def test_study_logs_every_trial_and_resumes(tmp_path: Path) -> None:
 
     again = tune(table, folds, model, GateConfig(), 1, storage, "t-xgb")  # same study: resumes
     assert len(again.trials) == 3 and again.best_value <= first.best_value
+
+
+@pytest.mark.parametrize("name", [*ARCHITECTURES, *ONE_CLASS])
+def test_every_sequence_model_has_a_space_its_params_accept(name: str) -> None:
+    trial = optuna.trial.FixedTrial(
+        {
+            "lr": 1e-3,
+            "hidden": 32,
+            "dropout": 0.1,
+            "weight_decay": 1e-2,
+            "batch_size": 16,
+            "latent": 8,
+            "velocity": False,
+            "mixup": 0.2,
+        }
+    )
+    params = search_space(name, trial)
+    assert resolve_params(params)["hidden"] == 32  # every key a real parameter
+    assert ("latent" in params) == (name in ONE_CLASS)
+
+
+def test_a_sequence_net_study_runs_trials(tmp_path: Path) -> None:
+    table = write_recordings(tmp_path / "d", n_subjects=6, per_subject=2)
+    folds = make_folds(table, SplitConfig(strategy="group_kfold", n_splits=2))
+    model = ModelConfig(name="tcn", params={"max_epochs": 2, "max_len": 32, "val_fraction": 0.0})
+    result = tune(table, folds, model, GateConfig(), 2, f"sqlite:///{tmp_path / 'o.db'}", "t")
+    assert len(result.trials) == 2 and np.isfinite(result.best_value)
+    assert {"lr", "hidden", "velocity"} <= set(result.best_params)
