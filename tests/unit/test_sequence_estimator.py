@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 from sklearn.base import clone
 
 from hawkeye import training
@@ -36,30 +35,9 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return write_recordings(tmp_path_factory.mktemp("seq") / "d", n_subjects=12, per_subject=4)
 
 
-def _config(name: str, monkeypatch: pytest.MonkeyPatch) -> ModelConfig:
-    """The model config, routed as the proposed change to training.py / config.py does.
-
-    Once ``ModelConfig.name`` accepts the sequence names this tests training.py as is.
-    """
-    try:
-        return ModelConfig(name=name, params=PARAMS)
-    except ValidationError:
-        monkeypatch.setattr(
-            training,
-            "build_model",
-            lambda cfg, task, lo, hi: build_sequence_model(
-                cfg.name, cfg.mode, cfg.params, lo, hi, cfg.seed
-            ),
-        )
-        monkeypatch.setattr(training, "feature_columns", lambda table: list(table.columns))
-        return ModelConfig.model_construct(name=name, mode="regression", params=PARAMS, seed=0)
-
-
-def test_cross_validate_trains_a_sequence_model_per_fold(
-    table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cross_validate_trains_a_sequence_model_per_fold(table: pd.DataFrame) -> None:
     folds = make_folds(table, SplitConfig(n_splits=3, near_duplicate_rms=0))
-    result = training.cross_validate(table, folds, _config("tcn", monkeypatch))
+    result = training.cross_validate(table, folds, ModelConfig(name="tcn", params=PARAMS))
     pred = result.predictions
     assert sorted(pred["sample_id"]) == sorted(table["sample_id"])
     assert pred["score"].between(0, 4).all()
