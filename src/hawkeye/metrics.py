@@ -38,6 +38,14 @@ def to_label(score: np.ndarray, min_label: int, max_label: int) -> np.ndarray:
     return np.clip(np.rint(score), min_label, max_label).astype(int)
 
 
+def nullable_label(score: np.ndarray, min_label: int, max_label: int) -> pd.arrays.IntegerArray:
+    """``to_label``, with NA where the score is not finite (no answer, or no decision)."""
+    score = np.asarray(score, dtype=float)
+    label = pd.array(to_label(np.nan_to_num(score), min_label, max_label), dtype="Int64")
+    label[~np.isfinite(score)] = pd.NA
+    return label
+
+
 def _correlation(fn: Any, a: np.ndarray, b: np.ndarray) -> float:
     """NaN (not a crash) for a constant predictor, which has no defined correlation."""
     if np.std(a) == 0 or np.std(b) == 0 or len(a) < 3:

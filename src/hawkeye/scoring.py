@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
 from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
 from hawkeye.landmarks.sequence import LandmarkError
-from hawkeye.metrics import to_label
+from hawkeye.metrics import nullable_label
 
 
 class MissingFeatures(ValueError):
@@ -46,15 +45,12 @@ def score_features(model: Any, table: pd.DataFrame, id_column: str | None = None
     out["sample_id"] = (
         table[id_column] if id_column and id_column in table else table.index.astype(str)
     )
-    score = model.predict(X)
-    if hasattr(model, "label_anomalies"):  # one-class: as evaluated, decision + relative error
-        out["anomaly_score"] = score / model.threshold_
-        score = model.label_anomalies(score)
+    if hasattr(model, "decide"):  # one-class: the decision and relative error, as evaluated
+        out["anomaly_score"], score = model.decide(X)
+    else:
+        score = model.predict(X)
     out["score"] = score
-    out["predicted"] = pd.array(
-        to_label(np.nan_to_num(score), model.min_label, model.max_label), dtype="Int64"
-    )
-    out.loc[~np.isfinite(score), "predicted"] = pd.NA
+    out["predicted"] = nullable_label(score, model.min_label, model.max_label)
     if getattr(model, "is_classifier", False):
         proba = model.predict_proba(X)
         for label in proba.columns:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from hawkeye.config import ZERO_SHOT, ModelConfig
 from hawkeye.features.table import feature_columns
-from hawkeye.metrics import to_label
+from hawkeye.metrics import nullable_label
 from hawkeye.models.classical import ScoreModel
 from hawkeye.models.sequence.names import (  # names only: no torch import
     ONE_CLASS,
@@ -57,8 +57,7 @@ def _fold_frame(
     ``extra`` adds columns: a one-class model's ``anomaly_score`` and ``normal_label``.
     """
     values, counts = np.unique(y_train, return_counts=True)
-    predicted = pd.array(to_label(np.nan_to_num(score), min_label, max_label), dtype="Int64")
-    predicted[~np.isfinite(score)] = pd.NA  # a zero-shot scorer that gave no usable answer
+    predicted = nullable_label(score, min_label, max_label)  # NA: no usable zero-shot answer
     return pd.DataFrame(
         {
             "sample_id": test["sample_id"].to_numpy(),
@@ -105,10 +104,11 @@ def cross_validate(
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
         model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
-        score, extra = model.predict(test[features]), {}
         if cfg.name in ONE_CLASS:  # evaluate ranks the anomaly score and counts the decision
-            extra = {"anomaly_score": score / model.threshold_, "normal_label": model.normal_}
-            score = model.label_anomalies(score)
+            anomaly, score = model.decide(test[features])
+            extra = {"anomaly_score": anomaly, "normal_label": model.normal_}
+        else:
+            score, extra = model.predict(test[features]), {}
         out.append(_fold_frame(test, k, y_train, score, min_label, max_label, **extra))
     final = build_model(cfg, task, min_label, max_label).fit(
         data[features], data["label"].to_numpy()

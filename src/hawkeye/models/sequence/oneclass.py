@@ -108,14 +108,16 @@ class SequenceAutoencoder(SequenceEstimator):
         """Above the 95th percentile of the training (correct) recordings' scores."""
         return self.predict(X) > self.threshold_
 
-    def label_anomalies(self, anomaly_score: np.ndarray) -> np.ndarray:
-        """``normal_`` up to the threshold, ``abnormal_`` above (NaN stays NaN): a decision to
-        count accuracy on. Meant for correct/incorrect labels; on a 0-4 scale a flagged
-        recording gets the far end, so MAE and QWK say little there."""
-        score = np.asarray(anomaly_score, dtype=float)
-        label = np.where(score > self.threshold_, self.abnormal_, self.normal_).astype(float)
-        label[~np.isfinite(score)] = np.nan
-        return label
+    def decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The anomaly score over the threshold (1 = the threshold, so models fitted on
+        different folds share a scale) and the decision: ``normal_`` up to the threshold,
+        ``abnormal_`` above, NaN where the score is NaN. Evaluation and scoring both use it.
+        Meant for correct/incorrect labels; on a 0-4 scale a flagged recording gets the far
+        end, so MAE and QWK say little there."""
+        raw = self.predict(X)
+        label = np.where(raw > self.threshold_, self.abnormal_, self.normal_).astype(float)
+        label[~np.isfinite(raw)] = np.nan
+        return raw / self.threshold_, label
 
     def auroc(self, X: pd.DataFrame, anomalous: np.ndarray) -> float:
         """Area under the ROC curve of the anomaly score for ``anomalous`` (True = incorrect)."""
