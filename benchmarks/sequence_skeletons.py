@@ -25,6 +25,7 @@ import os
 import shlex
 import sys
 import time
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -120,7 +121,7 @@ def within_task_auroc(predictions: pd.DataFrame, table: pd.DataFrame) -> float:
 
 def merge_results(path: Path, results: list[dict]) -> list[dict]:
     """Earlier rows of the JSON kept, a re-run (same architecture and channels) replaced."""
-    key = lambda r: (r["arch"], r["channels"])  # noqa: E731
+    key = itemgetter("arch", "channels")
     new = {key(r): r for r in results}
     old = json.loads(path.read_text())["results"] if path.is_file() else []
     kept = [r for r in old if key(r) not in new]
