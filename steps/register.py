@@ -8,8 +8,10 @@ from zenml import log_metadata, step
 from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig, RegisterConfig
+from hawkeye.external import beats_training_baselines, external_report, labelled_set
 from hawkeye.features.table import feature_columns
 from hawkeye.metrics import flat_metrics
+from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
 
@@ -38,6 +40,25 @@ def register(
     cfg = RegisterConfig.model_validate(registry)
     data_cfg = DatasetConfig.model_validate(dataset)
     context = {TAG_DATASET: data_cfg.model_dump_json(), TAG_TASK: data_cfg.task}
+    external = None
+    if cfg.gate.external is not None:  # the gate also asks for an external set
+        ext = cfg.gate.external
+        labelled = labelled_set(
+            data_cfg.model_dump(), resolve_data_path(ext.path), ext.name or None
+        )
+        ext_report = external_report(model, labelled)
+        external = beats_training_baselines(
+            ext_report, cfg.gate.metric, ext.min_improvement_over_baseline
+        )
+        mlflow.log_metrics(
+            {
+                f"external_{who}_{m}": v
+                for who, metrics in ext_report["pooled"].items()
+                for m, v in metrics.items()
+                if v == v
+            }
+        )
+        logger.info("External gate: %s", external[1])
     # The run that owns the model version carries its figures even when train/evaluate were cached.
     mlflow.log_metrics(flat_metrics(report))
     outcome = register_model(
@@ -48,6 +69,7 @@ def register(
         report["split_hash"],
         cfg.gate,
         lineage_tags(fingerprint) | context,
+        external,
     )
     logger.info(
         "Registered %s version %s as %s: %s",

@@ -348,17 +348,19 @@ def landmarks_extract(
     side: str | None = typer.Option(
         None, help="hand to keep: left or right (default: most confident)"
     ),
+    hand_choice: str = typer.Option(
+        "annotated", help="annotated, or park (PARK's rule: confidence > 0.9, larger hand)"
+    ),
     complexity: int = typer.Option(1, help="MediaPipe model complexity (hands 0-1, pose 0-2)"),
     workers: int | None = typer.Option(None, help="processes (default: one per core)"),
     out: Path = typer.Option(Path("landmarks"), help="folder for <video>.npz and qc.csv"),
 ) -> None:
     """Extract landmarks (the landmark step's code path) and write them with a QC table."""
-    import numpy as np
-
     from hawkeye.config import LandmarkConfig
     from hawkeye.data.videos import scan_folder
     from hawkeye.features.extract import video_jobs
     from hawkeye.landmarks.batch import extract_batch
+    from hawkeye.landmarks.cache import write_extraction
     from hawkeye.landmarks.qc import rejection
 
     videos = [v for p in paths for v in (scan_folder(p) if p.is_dir() else [p])]
@@ -366,7 +368,9 @@ def landmarks_extract(
         console.print(f"[red]No video files in {', '.join(map(str, paths))}.[/red]")
         raise typer.Exit(2)
     try:
-        cfg = LandmarkConfig(model=model, model_complexity=complexity, workers=workers)
+        cfg = LandmarkConfig(
+            model=model, model_complexity=complexity, workers=workers, hand_choice=hand_choice
+        )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -374,14 +378,7 @@ def landmarks_extract(
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for sid, ex in batch.extractions.items():
-        np.savez_compressed(
-            out / f"{sid}.npz",
-            points=ex.points,
-            world=ex.world,
-            presence=ex.presence,
-            fps=ex.fps,
-            layout=ex.layout,
-        )
+        write_extraction(out / f"{sid}.npz", ex)
         rows.append(
             {"sample_id": sid, **batch.qc[sid], "qc_rejected": rejection(batch.qc[sid], cfg) or ""}
         )
@@ -418,6 +415,7 @@ def _registry_errors() -> Iterator[None]:
 @models_app.command("list")
 def models_list(
     name: str | None = typer.Argument(None, help="one registered model (default: all)"),
+    wide: bool = typer.Option(False, "--wide", help="every column: split, commit, run, gate"),
 ) -> None:
     """Every model version with its aliases, metrics, split, data version and commit."""
     from hawkeye.tracking import list_versions
@@ -428,22 +426,12 @@ def models_list(
     if table.empty:
         console.print("No registered model yet: `hawkeye run demo` registers one.")
         return
-    shown = table[
-        [
-            "model",
-            "version",
-            "aliases",
-            "mae",
-            "exact_acc",
-            "pearson",
-            "split",
-            "data",
-            "commit",
-            "created",
-            "gate",
-        ]
-    ].round(3)
-    shown["gate"] = shown["gate"].str.slice(0, 60)
+    narrow = ["model", "version", "aliases", "type", "mae", "exact_acc", "pearson", "external"]
+    extra = ["base", "split", "data", "commit", "created", "gate"]
+    shown = table[[c for c in narrow + (extra if wide else []) if c in table]].round(3)
+    if not wide:
+        shown["type"] = shown["type"].str.slice(0, 24)
+        shown["external"] = shown["external"].str.slice(0, 30)
     print(shown.to_string(index=False))
 
 
@@ -519,9 +507,14 @@ def predict(
 
     A video that fails quality control is refused with the reason (exit code 3), not guessed.
     """
-    from hawkeye.config import DatasetConfig
-    from hawkeye.scoring import MissingFeatures, score_features, score_videos
-    from hawkeye.tracking import load
+    from hawkeye.scoring import (
+        MissingFeatures,
+        score_features,
+        score_videos,
+        video_dataset,
+        video_report,
+    )
+    from hawkeye.tracking import load, model_summary
 
     # Paths as typed, relative to where they were typed (not the project root we move to).
     inputs = [p.absolute() for p in inputs]
@@ -534,12 +527,8 @@ def predict(
     uri = model or _default_model_uri()
     with _registry_errors():
         loaded = load(uri, _tracking_uri())
-    meta = {
-        "uri": uri,
-        "name": loaded.name,
-        "version": loaded.version,
-        "task": loaded.dataset_config.get("task", "unknown"),
-    }
+    meta = model_summary(loaded)
+    task = meta["task"]
     if len(inputs) == 1 and inputs[0].suffix.lower() in TABLE_SUFFIXES:
         table = (
             pd.read_parquet(inputs[0])
@@ -547,13 +536,23 @@ def predict(
             else pd.read_csv(inputs[0])
         )
         try:
-            scores = score_features(loaded.model, table, id_column)
+            scores = score_features(loaded.model, table, id_column, task=task)
         except MissingFeatures as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
         target = out or _scores_path(inputs[0].stem)
-        scores.to_csv(target, index=False)
-        console.print(f"{len(scores)} rows scored with {loaded.name} v{loaded.version} -> {target}")
+        scores.drop(columns=["assessment"]).to_csv(target, index=False)
+        counts = scores["applicability"].value_counts().to_dict()
+        console.print(
+            f"{len(scores)} rows scored with {loaded.name} v{loaded.version} -> {target} "
+            f"(applicability: {', '.join(f'{n} {k}' for k, n in counts.items())})"
+        )
+        if counts.get("refused"):
+            console.print(
+                f"[yellow]{counts['refused']} row(s) refused: outside what the model was "
+                "trained on (reasons in the applicability_reasons column)[/yellow]"
+            )
+            raise typer.Exit(3)
         return
     if not loaded.dataset_config:
         console.print(
@@ -561,35 +560,32 @@ def predict(
             "landmark settings for a video are unknown; score a feature table instead.[/red]"
         )
         raise typer.Exit(2)
-    dataset = DatasetConfig.model_validate(loaded.dataset_config)
+    dataset = video_dataset(loaded.dataset_config)
     table = score_videos(loaded.model, dataset, inputs, side)
-    reports = []
-    for _, row in table.iterrows():
-        r = row.dropna().to_dict()
-        report = {
-            "video": r.pop("source"),
-            "status": r.pop("status"),
-            "model": meta,
-            "qc": {k: r.pop(k) for k in list(r) if k.startswith("qc_")},
-        }
-        if report["status"] == "refused":
-            report["reason"] = r.get("reason", "")
-        else:
-            report |= {
-                "score": r.get("score"),
-                "predicted": r.get("predicted"),
-                "probabilities": {k[2:]: v for k, v in r.items() if k.startswith("p_")},
-            }
-        reports.append(report)
-    text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2, default=float)
+    reports = [video_report(row, loaded.model, meta) for row in table.to_dict("records")]
+    text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2, default=_json)
     if out:
         out.write_text(text + "\n")
     print(text)
     refused = [r for r in reports if r["status"] == "refused"]
     for r in refused:
         console.print(f"[yellow]refused {r['video']}: {r['reason']}[/yellow]")
+    flagged = [r for r in reports if r.get("applicability", {}).get("verdict") == "flagged"]
+    for r in flagged:
+        console.print(
+            f"[yellow]flagged {r['video']}: "
+            + "; ".join(r["applicability"]["reasons"])
+            + "[/yellow]"
+        )
     if refused:
         raise typer.Exit(3)
+
+
+def _json(value: Any) -> Any:
+    """numpy scalars and tuples in a report, as JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 @app.command("score")
@@ -621,6 +617,113 @@ def score_folder(
     shown = [c for c in ("sample_id", "status", "score", "predicted", "reason") if c in table]
     print(table[shown].to_string(index=False))
     console.print(f"{len(table)} videos, {(table['status'] == 'scored').sum()} scored -> {target}")
+
+
+def _labelled(loaded: Any, source: Path, name: str | None) -> Any:
+    """The labelled set a command was given, read as the model's training data was."""
+    from hawkeye.data.errors import DatasetError
+    from hawkeye.external import labelled_set
+
+    try:
+        return labelled_set(loaded.dataset_config, source, name or source.stem)
+    except (DatasetError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _figures_table(pooled: dict[str, dict[str, float]]) -> str:
+    rows = pd.DataFrame(pooled).T[["mae", "exact_acc", "within1_acc", "pearson"]]
+    return rows.round(3).to_string()
+
+
+@app.command("evaluate")
+def evaluate_external(
+    source: Path = typer.Argument(
+        ..., help="labelled set: a feature table in the model's training format, or a .yaml"
+    ),
+    model: str | None = typer.Option(None, help="models:/NAME@ALIAS (default: the only model)"),
+    name: str | None = typer.Option(None, help="name of the external set (default: file name)"),
+) -> None:
+    """Score a labelled external set with a registered model, beside its training baselines.
+
+    Logged to MLflow as an evaluation run of that model version; `hawkeye models list` shows
+    the latest external figures.
+    """
+    from hawkeye.data.fingerprint import file_md5
+    from hawkeye.external import beats_training_baselines, external_report
+    from hawkeye.tracking import load
+    from hawkeye.tracking.external import log_external_evaluation
+
+    source = source.absolute()
+    _enter_project()
+    uri = model or _default_model_uri()
+    with _registry_errors():
+        loaded = load(uri, _tracking_uri())
+    data = _labelled(loaded, source, name)
+    report = external_report(loaded.model, data)
+    digest = file_md5(source) if source.is_file() else "folder"
+    run_id = log_external_evaluation(loaded, report, digest, _tracking_uri())
+    print(_figures_table(report["pooled"]))
+    passed, why = beats_training_baselines(report)
+    console.print(
+        f"{loaded.name} v{loaded.version} on {report['set']}: {report['n_scored']} of "
+        f"{report['n_samples']} recordings scored ({report['n_subjects']} subjects; "
+        f"applicability {report['applicability']}); "
+        + ("[green]" if passed else "[yellow]")
+        + why
+        + f"[/] (MLflow run {run_id[:8]})"
+    )
+
+
+@app.command("adapt")
+def adapt_model(
+    source: Path = typer.Argument(..., help="the site's labelled set (as for `evaluate`)"),
+    model: str | None = typer.Option(None, help="models:/NAME@ALIAS (default: the only model)"),
+    method: str = typer.Option("isotonic", help="isotonic, standardize, or both"),
+    folds: int = typer.Option(5, help="subject-grouped folds for the cross-validated estimate"),
+    name: str | None = typer.Option(None, help="name of the site's set (default: file name)"),
+) -> None:
+    """Adapt a registered model to a site with its own labelled recordings.
+
+    Cross-validated on that set first (base vs adapted, same folds); the adapted model is
+    registered as a new version (challenger) whose lineage names the base version and data.
+    """
+    from hawkeye.data.fingerprint import file_md5
+    from hawkeye.external import METHODS, adapt
+    from hawkeye.tracking import load
+    from hawkeye.tracking.external import register_adapted
+
+    source = source.absolute()
+    _enter_project()
+    if method not in METHODS:
+        console.print(f"[red]--method must be one of {', '.join(METHODS)}[/red]")
+        raise typer.Exit(2)
+    uri = model or _default_model_uri()
+    with _registry_errors():
+        loaded = load(uri, _tracking_uri())
+    if not hasattr(loaded.model, "applicability_"):
+        console.print(
+            f"[red]{loaded.name} v{loaded.version} carries no description of its training "
+            "features (a sequence net, zero-shot scorer or older version): cannot adapt it[/red]"
+        )
+        raise typer.Exit(2)
+    data = _labelled(loaded, source, name)
+    result = adapt(loaded.model, data, method, folds)  # type: ignore[arg-type]
+    digest = file_md5(source) if source.is_file() else "folder"
+    names = list(loaded.model.feature_names_in_)
+    outcome = register_adapted(
+        loaded,
+        result.model,
+        data.features[names],
+        result.report,
+        result.predictions,
+        digest,
+        _tracking_uri(),
+    )
+    print(_figures_table(result.report["pooled"]))
+    alias = outcome["alias"] or "no alias"
+    colour = "[green]" if outcome["alias"] else "[yellow]"
+    console.print(f"{colour}-> {loaded.name} v{outcome['version']} ({alias}): {outcome['reason']}")
 
 
 # ---- stages on files: what dvc.yaml runs --------------------------------------------------

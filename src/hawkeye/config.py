@@ -39,6 +39,11 @@ class LandmarkConfig(_Strict):
     min_detection_confidence: float = Field(0.5, ge=0, le=1)
     min_tracking_confidence: float = Field(0.5, ge=0, le=1)
     mirrored: bool = Field(False, description="selfie video: MediaPipe's handedness applies as is")
+    hand_choice: Literal["annotated", "park"] = Field(
+        "annotated",
+        description="annotated: the annotated side, else the most confident hand; park: PARK's "
+        "rule (the annotated side with handedness confidence > 0.9, the larger of two)",
+    )
     max_side: int | None = Field(
         960,
         ge=64,
@@ -56,6 +61,20 @@ class LandmarkConfig(_Strict):
 
 # Public skeleton formats read by hawkeye.data.readers (dataset.format).
 SKELETON_FORMATS = ("keraal", "uiprmd", "msr_action3d", "natops")
+
+
+class HoldoutConfig(_Strict):
+    """A fixed share of subjects set aside: train on the rest, validate externally on them.
+
+    Subjects are assigned by a hash of ``seed`` and their id, so the same subjects are held
+    out on every machine and in every run, whatever the row order.
+    """
+
+    share: float = Field(0.2, gt=0, lt=1, description="share of subjects held out")
+    seed: int = 0
+    keep: Literal["rest", "holdout"] = Field(
+        "rest", description="rest: train on the others; holdout: only the held-out subjects"
+    )
 
 
 class DatasetConfig(_Strict):
@@ -86,6 +105,16 @@ class DatasetConfig(_Strict):
         description="annotation CSV column -> manifest column, e.g. {video: source}",
     )
     landmarks: LandmarkConfig = Field(default_factory=LandmarkConfig)
+    holdout: HoldoutConfig | list[HoldoutConfig] | None = Field(
+        None,
+        description="keep only the training (rest) or the held-out share of subjects; a list "
+        "applies one after the other (e.g. a fifth of a held-out set for site adaptation)",
+    )
+    feature_columns: list[str] | None = Field(
+        None,
+        description="feature tables: use only these feature columns (e.g. the columns a "
+        "published cross-dataset table shares with PARK)",
+    )
 
     @model_validator(mode="after")
     def _format_kind(self) -> DatasetConfig:
@@ -152,6 +181,19 @@ class ModelConfig(_Strict):
         return self
 
 
+class ExternalGateConfig(_Strict):
+    """A labelled external set the model must also do well on before it becomes champion."""
+
+    path: str = Field(
+        description="a feature table in the training format, or a .yaml describing the set "
+        "('shared:' prefix allowed)"
+    )
+    name: str | None = Field(None, description="how the set is named in MLflow (default: file)")
+    min_improvement_over_baseline: float = Field(
+        0.0, ge=0, description="margin by which the model must beat its training baselines there"
+    )
+
+
 class GateConfig(_Strict):
     """When a new model version may take the ``champion`` alias."""
 
@@ -162,6 +204,11 @@ class GateConfig(_Strict):
     )
     min_coverage: float = Field(
         0.8, ge=0, le=1, description="share of recordings a (zero-shot) model must score"
+    )
+    external: ExternalGateConfig | None = Field(
+        None,
+        description="also require that the model beats, on this external set, the baselines "
+        "fitted on its own training data",
     )
 
 

@@ -38,8 +38,13 @@ def _better(a: float, b: float, greater_is_better: bool) -> bool:
 
 
 def decide(
-    report: dict[str, Any], split_hash: str, champion: Champion | None, gate: GateConfig
+    report: dict[str, Any],
+    split_hash: str,
+    champion: Champion | None,
+    gate: GateConfig,
+    external: tuple[bool, str] | None = None,
 ) -> Decision:
+    """``external``: (passed, reason) of the external-set check when the gate names one."""
     pooled = report["pooled"]
     m = gate.metric
     # A metric this model does not report (auroc of a supervised model) cannot pass the gate.
@@ -67,8 +72,13 @@ def decide(
             return Decision(
                 False, f"{m}={value:.4f} does not beat {best_name} ({best:.4f}) by {margin}"
             )
+    if external is not None and not external[0]:
+        return Decision(False, external[1])
+    also = f"; {external[1]}" if external is not None else ""
     if champion is None:
-        return Decision(True, f"{m}={value:.4f} beats the baselines and there is no champion yet")
+        return Decision(
+            True, f"{m}={value:.4f} beats the baselines and there is no champion yet{also}"
+        )
     if champion.split_hash != split_hash:
         return Decision(
             False,
@@ -78,7 +88,8 @@ def decide(
         )
     if _better(value, champion.value, gate.greater_is_better):
         return Decision(
-            True, f"{m}={value:.4f} beats champion v{champion.version} ({champion.value:.4f})"
+            True,
+            f"{m}={value:.4f} beats champion v{champion.version} ({champion.value:.4f}){also}",
         )
     return Decision(
         False, f"{m}={value:.4f} does not beat champion v{champion.version} ({champion.value:.4f})"

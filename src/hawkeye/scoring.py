@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
 from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
+from hawkeye.features.hand_task import hand_task_signs, looks_like_tapping
 from hawkeye.landmarks.sequence import LandmarkError
 from hawkeye.metrics import nullable_label
+from hawkeye.trust import assess, conditions_for, interval_note, intervals
 
 
 class MissingFeatures(ValueError):
@@ -34,8 +37,20 @@ def _names(model: Any) -> list[str]:
     return [str(c) for c in model.feature_names_in_]
 
 
-def score_features(model: Any, table: pd.DataFrame, id_column: str | None = None) -> pd.DataFrame:
-    """Score every row of a feature table; one row out per row in, in order."""
+def score_features(
+    model: Any,
+    table: pd.DataFrame,
+    id_column: str | None = None,
+    task: str = "",
+    conditions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Score every row of a feature table; one row out per row in, in order.
+
+    Each row says whether its input lies inside what the model was trained on
+    (``applicability``: inside / flagged / refused / not assessed, with the reasons in
+    ``assessment``); a refused row keeps its status and reason but gets no score.
+    Regression-mode scores carry ``interval_low``/``interval_high``, classifiers ``p_<label>``.
+    """
     names = _names(model)
     missing = [c for c in names if c not in table.columns]
     if missing:
@@ -49,13 +64,30 @@ def score_features(model: Any, table: pd.DataFrame, id_column: str | None = None
         out["anomaly_score"], score = model.decide(X)
     else:
         score = model.predict(X)
+    verdicts = assess(
+        model, X, conditions if conditions is not None else conditions_for(task, table)
+    )
+    refused = np.array([v["verdict"] == "refused" for v in verdicts])
+    score = np.where(refused, np.nan, np.asarray(score, dtype=float))
     out["score"] = score
     out["predicted"] = nullable_label(score, model.min_label, model.max_label)
+    bounds = intervals(model, score)
+    if bounds is not None:
+        out["interval_low"], out["interval_high"] = bounds[:, 0], bounds[:, 1]
+        out.loc[refused, ["interval_low", "interval_high"]] = np.nan
     if getattr(model, "is_classifier", False):
         proba = model.predict_proba(X)
         for label in proba.columns:
-            out[f"p_{label}"] = proba[label].to_numpy()
+            out[f"p_{label}"] = np.where(refused, np.nan, proba[label].to_numpy())
+    out["applicability"] = [v["verdict"] for v in verdicts]
+    out["applicability_reasons"] = ["; ".join(v["reasons"]) for v in verdicts]
+    out["assessment"] = verdicts
     return out.reset_index(drop=True)
+
+
+def video_dataset(config: dict[str, Any]) -> DatasetConfig:
+    """The dataset configuration a registered model carries, validated for scoring video."""
+    return DatasetConfig.model_validate(config)
 
 
 def landmark_settings(dataset: DatasetConfig) -> LandmarkConfig:
@@ -89,11 +121,20 @@ def score_videos(
         if isinstance(seq, str):
             rows.append(row | {"status": "refused", "reason": seq})
             continue
+        row |= {"fps": seq.fps, "duration_s": seq.duration_s, "frame_size": seq.frame_size}
+        if dataset.task == "finger_tapping":  # is it finger tapping at all?
+            signs = hand_task_signs(seq)
+            row |= {"task_signs": signs}
+            tapping, why = looks_like_tapping(signs)
+            if not tapping:
+                rows.append(row | {"status": "refused", "reason": why})
+                continue
         try:
             features = pd.DataFrame([extract(seq)])
         except LandmarkError as exc:
             rows.append(row | {"status": "refused", "reason": str(exc)})
             continue
+        row["features"] = features.iloc[0].to_dict()
         measured = features.reindex(columns=_names(model)).notna().mean(axis=1).iloc[0]
         if measured < min_measured:
             task = dataset.task.replace("_", " ")
@@ -103,6 +144,59 @@ def score_videos(
             )
             rows.append(row | {"status": "refused", "reason": reason})
             continue
-        scored = score_features(model, features).iloc[0].drop("sample_id").to_dict()
+        conditions = conditions_for(dataset.task, features.assign(fps=seq.fps))
+        scored = score_features(model, features, conditions=conditions).iloc[0]
+        scored = scored.drop("sample_id").to_dict()
+        if scored["applicability"] == "refused":
+            reason = "outside what the model was trained on: " + scored["applicability_reasons"]
+            rows.append(row | {"status": "refused", "reason": reason} | scored)
+            continue
         rows.append(row | {"status": "scored", "reason": ""} | scored)
     return pd.DataFrame(rows)
+
+
+def video_report(row: dict[str, Any], model: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """The JSON report of one scored (or refused) video, as `hawkeye predict` writes it.
+
+    ``meta`` describes the registered model (name, version, task, training data and its
+    out-of-fold figures); the report repeats it so a score never travels without it.
+    """
+    r = {k: v for k, v in row.items() if not _blank(v)}
+    report: dict[str, Any] = {
+        "video": r.pop("source"),
+        "status": r.pop("status"),
+        "model": meta,
+        "recording": {
+            k: r.get(k) for k in ("fps", "duration_s", "frame_size") if r.get(k) is not None
+        },
+        "qc": {k: r[k] for k in r if str(k).startswith("qc_")},
+    }
+    if "task_signs" in r:
+        report["task_signs"] = r["task_signs"]
+    if report["status"] == "refused":
+        report["reason"] = r.get("reason", "")
+    else:
+        report["score"] = r.get("score")
+        report["predicted"] = r.get("predicted")
+        if "interval_low" in r:
+            report["interval"] = {
+                "low": r["interval_low"],
+                "high": r["interval_high"],
+                "note": interval_note(model),
+            }
+        report["probabilities"] = {str(k)[2:]: v for k, v in r.items() if str(k).startswith("p_")}
+    if "assessment" in r:
+        report["applicability"] = r["assessment"]
+    if "features" in r:
+        report["features"] = {k: v for k, v in r["features"].items() if not _blank(v)}
+    return report
+
+
+def _blank(value: Any) -> bool:
+    """NaN / None / NA cells are left out of a report rather than written as NaN."""
+    if isinstance(value, (dict, list, tuple, str)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -17,6 +17,7 @@ from hawkeye.models.sequence.names import (  # names only: no torch import
     ONE_CLASS,
     SEQUENCE_MODELS,
 )
+from hawkeye.trust import describe_training
 
 
 @dataclass
@@ -114,6 +115,8 @@ def cross_validate(
         data[features], data["label"].to_numpy()
     )
     predictions = pd.concat(out, ignore_index=True)
+    # What the final model knows of its training inputs: applicability, interval, labels.
+    final = describe_training(final, data, features, predictions, task)
     return TrainResult(final, predictions, time.perf_counter() - start)
 
 

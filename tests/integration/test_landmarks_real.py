@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -113,6 +114,15 @@ def test_pose_on_real_videos_and_cache_hit(videos: list[Path], tmp_path: Path) -
         xy = ex.points[ex.presence][:, :, :2]
         assert np.mean((xy >= 0) & (xy <= 1)) >= 0.95, sid  # landmarks inside the frame
         assert np.isfinite(ex.world[ex.presence]).all()  # metric world coordinates kept
+        # The frame as stored (not MediaPipe's downscaled copy) and the measured duration,
+        # held against what OpenCV reports of the file itself.
+        cap = cv2.VideoCapture(str(next(v for v in videos if v.stem == sid)))
+        size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        cap.release()
+        assert (ex.width, ex.height) == size and max(size) > cfg.max_side, sid
+        assert ex.declared_frames == declared == len(ex.presence), sid
+        assert abs(ex.duration - len(ex.presence) / ex.fps) <= 1.5 / ex.fps, sid
 
     start = time.perf_counter()
     again = extract_batch(jobs, cfg, cache, progress=False)
@@ -120,6 +130,22 @@ def test_pose_on_real_videos_and_cache_hit(videos: list[Path], tmp_path: Path) -
     assert time.perf_counter() - start < 0.5 * first.seconds
     for sid, ex in again.extractions.items():
         np.testing.assert_array_equal(ex.points, first.extractions[sid].points)
+
+    # An entry written before frame size and duration were kept is not served: re-extracted.
+    key = cache.key(videos[0], cfg, None)
+    old = first.extractions[videos[0].stem]
+    np.savez_compressed(
+        cache.path(key),
+        points=old.points,
+        world=old.world,
+        presence=old.presence,
+        fps=old.fps,
+        layout=old.layout,
+        fps_from_file=old.fps_from_file,
+    )
+    assert cache.get(key) is None
+    assert extract_batch([VideoJob("v", videos[0])], cfg, cache, progress=False).extracted == 1
+    assert cache.get(key).width == old.width
 
     # A renamed copy of a video is the same content: still a hit.
     copy = tmp_path / "renamed.bin"

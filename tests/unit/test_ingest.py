@@ -31,6 +31,8 @@ def _row(sample: str, subject: str = "S1", label: object = 1, source: str = "lm/
         "source": source,
         "fps": 30.0,
         "dataset": "t",
+        "width": 1280,  # PARK's angles are in pixels: a landmark row says its frame size
+        "height": 720,
     }
 
 
@@ -67,6 +69,18 @@ def test_unreadable_landmarks_are_quarantined_not_crashing(tmp_path: Path) -> No
     assert len(result.features) == 8
     assert "21 joints, array has 17" in reasons["joints"]
     assert "no frame" in reasons["empty"]
+
+
+def test_a_hand_recording_without_frame_size_is_quarantined_not_guessed(tmp_path: Path) -> None:
+    rows = [_row(f"r{i}", f"S{i}") for i in range(4)] + [
+        {**_row("nosize", "S9"), "width": None, "height": None}
+    ]
+    cfg = DatasetConfig(
+        name="t", kind="landmarks", path=str(_write(tmp_path, rows)), max_quarantine_share=0.5
+    )
+    result = build_features(ingest(cfg).manifest, cfg)
+    reasons = dict(zip(result.quarantine["sample_id"], result.quarantine["reason"], strict=True))
+    assert len(result.features) == 4 and "frame size" in reasons["nosize"]
 
 
 def test_run_fails_past_the_quarantine_threshold(tmp_path: Path) -> None:

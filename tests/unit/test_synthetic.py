@@ -8,6 +8,7 @@ from hawkeye.config import DatasetConfig, SyntheticConfig
 from hawkeye.data.ingest import ingest
 from hawkeye.data.synthetic import ANNOTATIONS, generate
 from hawkeye.features.extract import build_features
+from hawkeye.landmarks.sequence import load_sequence
 from tests.conftest import folder_digest
 
 
@@ -29,7 +30,10 @@ def test_recordings_follow_the_landmark_contract(dataset: Path) -> None:
     assert ann["subject_id"].nunique() == 20
     assert set(ann["label"]) == {0, 1, 2, 3, 4}
     for _, row in ann.iterrows():
-        points = np.load(dataset.parent / row["source"])
+        seq = load_sequence(dataset.parent / row["source"])  # frame size and fps from the file
+        points = seq.points
+        assert seq.frame_size == (1280, 720) and seq.fps == row["fps"]
+        assert seq.layout == row["layout"] and seq.presence.all()
         assert points.dtype == np.float32 and points.shape[1:] == (21, 3)
         assert 10 * row["fps"] <= points.shape[0] <= 15 * row["fps"]
         assert np.isfinite(points).all()

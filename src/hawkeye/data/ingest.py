@@ -11,22 +11,25 @@ quarantine with a reason, and the run fails only past
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from hawkeye.config import DatasetConfig
+from hawkeye.config import DatasetConfig, HoldoutConfig
 from hawkeye.data import formats, park
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.fingerprint import prepare
 from hawkeye.data.manifest import (
+    REQUIRED,
     SchemaMismatch,
     duplicate_failures,
     schema_failures,
 )
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.data.videos import video_manifest, video_problem
+from hawkeye.features.table import PASSTHROUGH
 from hawkeye.paths import portable_path, resolve_data_path
 
 
@@ -54,7 +57,38 @@ def ingest(cfg: DatasetConfig) -> IngestResult:
             raise DatasetError(f"dataset {cfg.name!r}: {exc.args[0]}") from exc
     else:
         raw = _read_csv(path, cfg)
-    return validate_manifest(raw, cfg, base=path.parent)
+    if cfg.feature_columns is not None:
+        raw = _only_features(raw, cfg)
+    result = validate_manifest(raw, cfg, base=path.parent)
+    holdouts = cfg.holdout if isinstance(cfg.holdout, list) else [cfg.holdout]
+    for holdout in filter(None, holdouts):
+        result.manifest = held_out(result.manifest, holdout)
+    return result
+
+
+def _only_features(frame: pd.DataFrame, cfg: DatasetConfig) -> pd.DataFrame:
+    """The manifest columns and the configured feature columns, nothing else."""
+    wanted = list(cfg.feature_columns or [])
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DatasetError(
+            f"dataset {cfg.name!r}: {len(missing)} of the configured feature_columns are not "
+            f"in the table: {missing[:10]}"
+        )
+    keep = [c for c in frame.columns if c in REQUIRED or c in PASSTHROUGH]
+    return frame[keep + wanted]
+
+
+def held_out(manifest: pd.DataFrame, cfg: HoldoutConfig) -> pd.DataFrame:
+    """The rows of the subjects ``cfg.keep`` asks for (see :class:`HoldoutConfig`)."""
+
+    def bucket(subject: str) -> float:
+        digest = hashlib.sha256(f"{cfg.seed}:{subject}".encode()).hexdigest()
+        return int(digest[:12], 16) / 16**12
+
+    out = manifest["subject_id"].astype(str).map(bucket) < cfg.share
+    mask = out if cfg.keep == "holdout" else ~out
+    return manifest[mask.to_numpy()].reset_index(drop=True)
 
 
 def _read_csv(path: Path, cfg: DatasetConfig) -> pd.DataFrame:

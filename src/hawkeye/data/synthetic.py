@@ -6,13 +6,15 @@ raters look at: smaller and slower taps, amplitude decrement over the
 recording, irregular rhythm, hesitations/freezes and tremor. Subjects get a
 latent severity shared by both hands, so a subject-grouped split matters.
 
-Files are byte-identical on any machine (coordinates rounded before saving,
-``.npy`` has no timestamps) so that ``data.dvc`` holds one md5 everywhere.
+Files are byte-identical on any machine (coordinates rounded before saving, the
+``.npz`` members carry a fixed date) so that ``data.dvc`` holds one md5 everywhere. Each
+recording carries its frame size (1280 x 720) and fps, as a video's landmarks do.
 """
 
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,14 +133,30 @@ def _subject_severities(n_subjects: int, rng: np.random.Generator) -> np.ndarray
     return rng.permutation(base) + rng.uniform(-0.4, 0.4, n_subjects)
 
 
+def write_npz(path: Path, **arrays: np.ndarray | float | int) -> None:
+    """An uncompressed ``.npz`` whose bytes depend on the arrays alone.
+
+    ``np.savez`` stamps every member with the current time, so the same data would hash
+    differently on every run; here each member gets a fixed date, as ``data.dvc`` needs.
+    """
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with zf.open(info, "w") as fh:
+                np.lib.format.write_array(fh, np.asarray(value), allow_pickle=False)
+
+
 class DatasetWriter:
     """One folder of ``landmarks/<id>.npy`` plus ``annotations.csv``, stamped with its settings.
 
     Shared by every synthetic generator: the stamp makes generation idempotent
-    (same settings, nothing rewritten) and is part of the bytes ``data.dvc`` hashes.
+    (same settings, nothing rewritten) and is part of the bytes ``data.dvc`` hashes. With a
+    ``frame`` size the recordings are ``.npz`` files that carry it with their fps, as a
+    video's landmarks do (the finger-tapping features measure angles in pixels).
     """
 
-    def __init__(self, out_dir: Path, stamp: dict) -> None:
+    def __init__(self, out_dir: Path, stamp: dict, frame: tuple[int, int] | None = None) -> None:
+        self.frame = frame
         self.out_dir = Path(out_dir)
         self.annotations = self.out_dir / ANNOTATIONS
         self._stamp_path = self.out_dir / "generator.json"
@@ -152,9 +170,21 @@ class DatasetWriter:
 
     def add(self, points: np.ndarray, **row: object) -> None:
         """Save one recording; ``row`` holds its manifest fields (sample_id first)."""
-        rel = f"landmarks/{row['sample_id']}.npy"
         (self.out_dir / "landmarks").mkdir(parents=True, exist_ok=True)
-        np.save(self.out_dir / rel, points, allow_pickle=False)
+        if self.frame is None:
+            rel = f"landmarks/{row['sample_id']}.npy"
+            np.save(self.out_dir / rel, points, allow_pickle=False)
+        else:
+            rel = f"landmarks/{row['sample_id']}.npz"
+            write_npz(
+                self.out_dir / rel,
+                points=points,
+                presence=np.ones(len(points), dtype=bool),
+                fps=float(row["fps"]),  # type: ignore[arg-type]
+                width=self.frame[0],
+                height=self.frame[1],
+                layout=str(row["layout"]),
+            )
         self.rows.append({**row, "source": rel, "n_frames": int(points.shape[0])})
 
     def close(self, columns: list[str]) -> Path:
@@ -165,12 +195,15 @@ class DatasetWriter:
 
 COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "source", "fps", "dataset", "layout",
            "n_frames"]
+# The frame the synthetic hand is "filmed" in: PARK's features measure angles in pixels, so a
+# landmark recording must say its frame size (a webcam's 1280 x 720).
+FRAME = (1280, 720)
 
 
 def generate(out_dir: Path, cfg: SyntheticConfig | None = None) -> Path:
     """Write the dataset into ``out_dir`` (idempotent) and return the annotation CSV path."""
     cfg = cfg or SyntheticConfig()
-    writer = DatasetWriter(out_dir, {"generator": 1, **cfg.model_dump()})
+    writer = DatasetWriter(out_dir, {"generator": 2, **cfg.model_dump()}, frame=FRAME)
     if writer.up_to_date:
         return writer.annotations
 

@@ -6,7 +6,8 @@ skeleton format through its reader); video datasets go through MediaPipe
 is then checked against the feature schema (:mod:`hawkeye.features.schema`):
 a row no model can use is quarantined with the reason.
 
-Feature sets (``dataset.task``): ``finger_tapping`` (PARK's), ``gait``, and
+Feature sets (``dataset.task``): ``finger_tapping`` (PARK's own definitions,
+:mod:`hawkeye.features.park`), ``gait``, and
 ``motion``, the generic summary of any skeleton for tasks without a clinical
 set (:mod:`hawkeye.features.motion_summary`).
 """
@@ -26,6 +27,7 @@ from hawkeye.data.quarantine import Quarantine
 from hawkeye.features import table
 from hawkeye.features.schema import feature_failures
 from hawkeye.landmarks.batch import VideoJob, extract_batch
+from hawkeye.landmarks.mediapipe_extractor import Extraction
 from hawkeye.landmarks.qc import rejection
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence, load_sequence
 from hawkeye.paths import resolve_data_path
@@ -38,9 +40,9 @@ TASK_MODEL = {"finger_tapping": "hands", "gait": "pose"}
 def extractors() -> dict[str, Extractor]:
     from hawkeye.features.gait import gait_features
     from hawkeye.features.motion_summary import motion_features
-    from hawkeye.features.tapping import tapping_features
+    from hawkeye.features.park import park_features
 
-    return {"finger_tapping": tapping_features, "gait": gait_features, "motion": motion_features}
+    return {"finger_tapping": park_features, "gait": gait_features, "motion": motion_features}
 
 
 @dataclass
@@ -57,10 +59,27 @@ def _from_files(
             if fmt in formats.FORMATS:
                 yield i, formats.load_sequence(fmt, rec), {}
                 continue
-            layout = rec.get("layout", "mediapipe_hand_21")
-            yield i, load_sequence(resolve_data_path(rec["source"]), layout, rec["fps"]), {}
+            yield (
+                i,
+                load_sequence(
+                    resolve_data_path(rec["source"]),
+                    rec.get("layout") or "mediapipe_hand_21",
+                    rec["fps"],
+                    width=rec.get("width"),
+                    height=rec.get("height"),
+                    duration=rec.get("duration"),
+                ),
+                {},
+            )
         except LandmarkError as exc:
             yield i, str(exc), {}
+
+
+def sequence_of(ex: Extraction) -> LandmarkSequence:
+    """The landmark contract of one extraction, with its frame size and measured duration."""
+    return LandmarkSequence(
+        ex.points, ex.presence, ex.layout, ex.fps, ex.width, ex.height, ex.duration
+    )
 
 
 def video_sequences(
@@ -83,7 +102,7 @@ def video_sequences(
             yield sid, f"quality control: {reason}", qc
             continue
         try:
-            yield sid, LandmarkSequence(ex.points, ex.presence, ex.layout, ex.fps), qc
+            yield sid, sequence_of(ex), qc
         except LandmarkError as exc:
             yield sid, str(exc), qc
 

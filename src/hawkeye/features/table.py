@@ -7,8 +7,20 @@ import pandas as pd
 ID_COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "dataset"]
 # Manifest columns that travel with a recording but are neither identity nor features
 # (``split``: a dataset's official train/test assignment, for the ``official`` split).
-# source/layout/fps: the recording itself, for zero-shot scorers and sequence models.
-PASSTHROUGH = ["group_authors", "split", "source", "layout", "fps", "format", "case_index"]
+# source/layout/fps/width/height/duration: the recording itself, for zero-shot scorers and
+# sequence models.
+PASSTHROUGH = [
+    "group_authors",
+    "split",
+    "source",
+    "layout",
+    "fps",
+    "width",
+    "height",
+    "duration",
+    "format",
+    "case_index",
+]
 
 
 # Quality-control figures travel with the features but must not be learned from: a model

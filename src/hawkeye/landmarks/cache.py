@@ -23,7 +23,21 @@ import numpy as np
 from hawkeye.config import LandmarkConfig
 from hawkeye.landmarks.mediapipe_extractor import Extraction
 
-EXTRACTOR_VERSION = 1
+# 2: entries carry the frame size and the measured duration (PARK's features need both);
+# version-1 entries lack them and are re-extracted, never guessed.
+EXTRACTOR_VERSION = 2
+_FIELDS = (
+    "points",
+    "world",
+    "presence",
+    "fps",
+    "layout",
+    "fps_from_file",
+    "width",
+    "height",
+    "duration",
+    "declared_frames",
+)
 # Settings that do not change the landmarks, so they stay out of the key.
 _NOT_IN_KEY = {"workers", "cache_dir", "min_detection_rate", "max_missing_run_s"}
 
@@ -58,38 +72,47 @@ class LandmarkCache:
 
     def get(self, key: str) -> Extraction | None:
         path = self.path(key)
-        if not path.is_file():
-            return None
-        try:
-            with np.load(path) as z:
-                return Extraction(
-                    z["points"],
-                    z["world"],
-                    z["presence"].astype(bool),
-                    float(z["fps"]),
-                    str(z["layout"]),
-                    bool(z["fps_from_file"]),
-                )
-        except (OSError, ValueError, KeyError):
-            return None  # unreadable entry: extract again and overwrite it
+        return read_extraction(path) if path.is_file() else None
 
     def put(self, key: str, ex: Extraction) -> Path:
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(
-                    fh,
-                    points=ex.points,
-                    world=ex.world,
-                    presence=ex.presence,
-                    fps=ex.fps,
-                    layout=ex.layout,
-                    fps_from_file=ex.fps_from_file,
-                )
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return path
+        return write_extraction(self.path(key), ex)
+
+
+def read_extraction(path: Path) -> Extraction | None:
+    """An extraction written by :func:`write_extraction`; None when unreadable or older."""
+    try:
+        with np.load(path) as z:
+            v = {k: z[k] for k in _FIELDS}
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable or pre-version-2 entry: extract again and overwrite it
+    return Extraction(
+        v["points"],
+        v["world"],
+        v["presence"].astype(bool),
+        float(v["fps"]),
+        str(v["layout"]),
+        bool(v["fps_from_file"]),
+        int(v["width"]),
+        int(v["height"]),
+        float(v["duration"]),
+        int(v["declared_frames"]),
+    )
+
+
+def write_extraction(path: Path, ex: Extraction) -> Path:
+    """Write atomically (temp file + rename): a killed run never leaves half a file.
+
+    The same file serves the cache and ``hawkeye landmarks extract``; ``load_sequence``
+    reads it back with its frame size, duration and fps.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **{k: getattr(ex, k) for k in _FIELDS})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

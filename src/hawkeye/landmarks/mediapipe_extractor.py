@@ -36,6 +36,15 @@ class Extraction:
     fps: float
     layout: str
     fps_from_file: bool
+    # The decoded frame as the video stores it (before any downscaling for MediaPipe): PARK's
+    # angle is measured in these pixels, so the aspect ratio matters.
+    width: int
+    height: int
+    # Measured: the last decoded frame's timestamp plus one frame interval (frames / fps when
+    # the container gives no timestamps). ``declared_frames`` is what the container claims
+    # (0 when it does not say), so a truncated file can be told from a short one.
+    duration: float
+    declared_frames: int = 0
 
 
 def open_video(path: Path) -> tuple[Any, float, bool]:
@@ -57,7 +66,28 @@ def open_video(path: Path) -> tuple[Any, float, bool]:
     return cap, (fps if plausible else DEFAULT_FPS), plausible
 
 
-def frames(cap: Any, max_side: int | None) -> Iterator[np.ndarray]:
+@dataclass
+class DecodeLog:
+    """What the decoder saw, filled in while :func:`frames` streams."""
+
+    width: int = 0
+    height: int = 0
+    frames: int = 0
+    last_ms: float = 0.0  # presentation time of the last decoded frame
+
+    def duration(self, fps: float) -> float:
+        """Seconds from the first frame to the end of the last one."""
+        by_count = self.frames / fps
+        by_time = self.last_ms / 1000.0 + 1.0 / fps
+        # Timestamps are trusted only when they tell the same story as the frame count.
+        return (
+            by_time
+            if self.last_ms > 0 and abs(by_time - by_count) < 0.25 * by_count
+            else (by_count)
+        )
+
+
+def frames(cap: Any, max_side: int | None, log: DecodeLog | None = None) -> Iterator[np.ndarray]:
     """RGB frames, downscaled so the long side is at most ``max_side``."""
     import cv2
 
@@ -67,6 +97,9 @@ def frames(cap: Any, max_side: int | None) -> Iterator[np.ndarray]:
             if not ok:
                 return
             h, w = frame.shape[:2]
+            if log is not None:
+                log.width, log.height, log.frames = w, h, log.frames + 1
+                log.last_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0)
             if max_side and max(h, w) > max_side:
                 f = max_side / max(h, w)
                 frame = cv2.resize(
@@ -103,6 +136,41 @@ def _pick_hand(result: Any, side: str | None, mirrored: bool) -> int | None:
     return best
 
 
+PARK_MIN_HANDEDNESS = 0.9
+
+
+def _pick_hand_park(result: Any, side: str | None, mirrored: bool) -> int | None:
+    """PARK's rule: the annotated side with handedness confidence above 0.9; of two such
+    hands the larger (wrist to thumb-tip length in the image); none when more qualify.
+
+    PARK's recordings are not mirrored, so MediaPipe's label is reversed (``person_side``);
+    without an annotated side every confident hand qualifies.
+    """
+    if not result.multi_hand_landmarks:
+        return None
+    qualified = []
+    for i, handed in enumerate(result.multi_handedness):
+        c = handed.classification[0]
+        if c.score <= PARK_MIN_HANDEDNESS:
+            continue
+        if side in ("left", "right") and person_side(c.label, mirrored) != side:
+            continue
+        qualified.append(i)
+    if len(qualified) == 1:
+        return qualified[0]
+    if len(qualified) != 2:
+        return None
+
+    def size(i: int) -> float:
+        lm = result.multi_hand_landmarks[i].landmark
+        return float(np.hypot(lm[0].x - lm[4].x, lm[0].y - lm[4].y))
+
+    return max(qualified, key=size)
+
+
+HAND_CHOICE = {"annotated": _pick_hand, "park": _pick_hand_park}
+
+
 def build_solution(cfg: LandmarkConfig) -> Any:
     import mediapipe as mp
 
@@ -119,15 +187,20 @@ def build_solution(cfg: LandmarkConfig) -> Any:
 
 def extract_video(path: Path, cfg: LandmarkConfig, side: str | None = None) -> Extraction:
     """Landmarks of one video; frames without a detection are NaN with presence False."""
+    import cv2
+
     cap, fps, fps_ok = open_video(path)
+    declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     n = N_JOINTS[cfg.model]
     points, world, presence = [], [], []
     missing = np.full((n, 3), np.nan, dtype=np.float32)
+    pick = HAND_CHOICE[cfg.hand_choice]
+    log = DecodeLog()
     with build_solution(cfg) as solution:
-        for rgb in frames(cap, cfg.max_side):
+        for rgb in frames(cap, cfg.max_side, log):
             result = solution.process(rgb)
             if cfg.model == "hands":
-                i = _pick_hand(result, side, cfg.mirrored)
+                i = pick(result, side, cfg.mirrored)
                 found = i is not None
                 img = _landmark_array(result.multi_hand_landmarks[i], n) if found else missing
                 wld = (
@@ -155,4 +228,8 @@ def extract_video(path: Path, cfg: LandmarkConfig, side: str | None = None) -> E
         float(fps),
         LAYOUTS[cfg.model],
         fps_ok,
+        log.width,
+        log.height,
+        log.duration(float(fps)),
+        max(declared, 0),
     )

@@ -47,7 +47,7 @@ class RegistryError(LookupError):
 
 def _requirements() -> list[str]:
     reqs = []
-    for pkg in ("hawkeye", "scikit-learn", "xgboost", "mord", "numpy", "pandas", "skops"):
+    for pkg in ("hawkeye", "scikit-learn", "xgboost", "mord", "numpy", "pandas", "skops", "crepes"):
         try:
             reqs.append(f"{pkg}=={version(pkg)}")
         except PackageNotFoundError:
@@ -68,19 +68,10 @@ def current_champion(client: MlflowClient, name: str, metric: str) -> Champion |
     )
 
 
-def register_model(
-    model: Any,
-    example: pd.DataFrame,
-    name: str,
-    report: dict[str, Any],
-    split_hash: str,
-    gate: GateConfig,
-    tags: dict[str, str],
-) -> dict[str, Any]:
-    """Log and register the model in the active run, then let the gate choose its alias."""
-    client = MlflowClient()
-    champion = current_champion(client, name, gate.metric)
-    decision: Decision = decide(report, split_hash, champion, gate)
+def log_registered_model(
+    model: Any, example: pd.DataFrame, name: str, version_tags: dict[str, str]
+) -> str:
+    """Log ``model`` into the active run, register it as a new version of ``name``, tag it."""
     example = example.head(5)
     if hasattr(model, "predict_details"):
         # A zero-shot video scorer: its "model" is its settings (the weights stay in their local
@@ -96,10 +87,6 @@ def register_model(
             pip_requirements=_requirements(),
             serialization_format="cloudpickle",
         )
-        tags = {
-            **tags,
-            "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),
-        }
     else:
         # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
         # types listed here, which are the ones this model was just built from.
@@ -115,16 +102,54 @@ def register_model(
             skops_trusted_types=trusted,
         )
     version_ = str(info.registered_model_version)
+    client = MlflowClient()
+    for key, value in {**version_tags, "model.type": _model_type(model)}.items():
+        client.set_model_version_tag(name, version_, key, value)
+    return version_
+
+
+def register_model(
+    model: Any,
+    example: pd.DataFrame,
+    name: str,
+    report: dict[str, Any],
+    split_hash: str,
+    gate: GateConfig,
+    tags: dict[str, str],
+    external: tuple[bool, str] | None = None,
+) -> dict[str, Any]:
+    """Log and register the model in the active run, then let the gate choose its alias.
+
+    ``external`` is the outcome of the gate's external-set check, when it names one.
+    """
+    client = MlflowClient()
+    champion = current_champion(client, name, gate.metric)
+    decision: Decision = decide(report, split_hash, champion, gate, external)
+    if hasattr(model, "predict_details"):
+        tags = {
+            **tags,
+            "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),
+        }
     pooled = report["pooled"]["model"]
+    baselines = {
+        f"baseline.{who.removeprefix('baseline_')}.{k}": f"{v:.6g}"
+        for who, metrics in report["pooled"].items()
+        if who != "model"
+        for k, v in metrics.items()
+        if k in ("mae", "exact_acc") and math.isfinite(v)
+    }
     version_tags = {
         **tags,
         TAG_SPLIT: split_hash,
         "gate.decision": decision.alias,
         "gate.reason": decision.reason,
+        "model.type": _model_type(model),
+        "evaluation.n_recordings": str(report.get("n_samples", "")),
+        "evaluation.n_subjects": str(report.get("n_subjects", "")),
         **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
+        **baselines,
     }
-    for key, value in version_tags.items():
-        client.set_model_version_tag(name, version_, key, value)
+    version_ = log_registered_model(model, example, name, version_tags)
     client.set_registered_model_alias(name, decision.alias, version_)
     mlflow.set_tags(
         {
@@ -140,6 +165,15 @@ def register_model(
         "reason": decision.reason,
         "previous_champion": champion.version if champion else None,
     }
+
+
+def _model_type(model: Any) -> str:
+    """What kind of model a version is, in words: ``xgboost (regression)``, ``VLMScorer``."""
+    kind = getattr(model, "model", None)
+    mode = getattr(model, "mode", None)
+    if isinstance(kind, str):
+        return f"{kind} ({mode})" if mode else kind
+    return type(model).__name__
 
 
 def _version(client: MlflowClient, name: str, ref: str) -> ModelVersion:
@@ -183,7 +217,22 @@ def _row(mv: ModelVersion, aliases: dict[str, list[str]] | None = None) -> dict[
         ),
         "gate": mv.tags.get("promotion.reason") or mv.tags.get("gate.reason", ""),
         "run_id": mv.run_id,
+        "type": mv.tags.get("model.type", ""),
+        "external": _external(mv.tags),
+        "base": mv.tags.get("lineage.base_version", ""),
     }
+
+
+def _external(tags: dict[str, str]) -> str:
+    """The latest external evaluation, ``set: mae (baseline mae)``; empty when none."""
+    name = tags.get("external.latest")
+    if not name:
+        return ""
+    mae, base = (
+        _num(tags.get(f"external.{name}.mae")),
+        _num(tags.get(f"external.{name}.baseline_mae")),
+    )
+    return f"{name}: {mae:.3f} (baseline {base:.3f})"
 
 
 def _num(value: str | None) -> float:
@@ -303,3 +352,46 @@ def load(uri: str, tracking_uri: str | None = None) -> LoadedModel:
     model = mlflow.sklearn.load_model(f"models:/{name}/{mv.version}")
     config = json.loads(mv.tags.get(TAG_DATASET, "{}"))
     return LoadedModel(model, name, str(mv.version), uri, config, dict(mv.tags))
+
+
+def model_summary(loaded: LoadedModel) -> dict[str, Any]:
+    """What a score's reader must know about the model that gave it.
+
+    Name, version, task, what data it was trained on (a synthetic dataset says so), its
+    out-of-fold figures beside the baselines, and the version's registry decision.
+    """
+    tags, config = loaded.tags, loaded.dataset_config
+    training = getattr(loaded.model, "training_", None) or {}
+    name = str(config.get("name", "unknown"))
+    synthetic = bool(config.get("synthetic")) or "synthetic" in name
+    figures = {
+        k.removeprefix("metric."): _num(v) for k, v in tags.items() if k.startswith("metric.")
+    }
+    baselines = {
+        k.removeprefix("baseline."): _num(v) for k, v in tags.items() if k.startswith("baseline.")
+    }
+    return {
+        "uri": loaded.uri,
+        "name": loaded.name,
+        "version": loaded.version,
+        "type": tags.get("model.type", _model_type(loaded.model)),
+        "task": config.get("task", tags.get(TAG_TASK, "unknown")),
+        "trained_on": {
+            "dataset": name,
+            "kind": config.get("kind", "unknown"),
+            "synthetic": synthetic,
+            "recordings": training.get("n_recordings", tags.get("evaluation.n_recordings")),
+            "subjects": training.get("n_subjects", tags.get("evaluation.n_subjects")),
+            "label_counts": training.get("label_counts", {}),
+            **(
+                {"warning": "trained on generated (synthetic) data: not a clinical score"}
+                if synthetic
+                else {}
+            ),
+        },
+        "out_of_fold": {
+            k: figures[k] for k in ("mae", "exact_acc", "within1_acc", "pearson") if k in figures
+        },
+        "baselines": baselines,
+        "aliases_decision": tags.get("promotion.reason") or tags.get("gate.reason", ""),
+    }
