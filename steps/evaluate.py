@@ -5,6 +5,7 @@ from typing import Annotated, Any
 import mlflow
 import pandas as pd
 from zenml import log_metadata, step
+from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data.quarantine import combine
@@ -12,6 +13,8 @@ from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
 from steps.cache import DOMAIN_CACHE
+
+logger = get_logger(__name__)
 
 
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
@@ -29,7 +32,7 @@ def evaluate(
     log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
     log_quarantine(combine(ingest_quarantine, landmark_quarantine))
-    print(summary_table(report))
+    logger.info("Out-of-fold figures:\n%s", summary_table(report))
     log_metadata(
         metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")}
     )

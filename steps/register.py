@@ -60,7 +60,7 @@ def register(
         )
         logger.info("External gate: %s", external[1])
     # The run that owns the model version carries its figures even when train/evaluate were cached.
-    mlflow.log_metrics(flat_metrics(report))
+    mlflow.log_metrics(flat_metrics(report, folds=False))
     outcome = register_model(
         model,
         _example(model, features),

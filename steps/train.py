@@ -9,7 +9,7 @@ from zenml import step
 from zenml.client import Client
 
 from hawkeye.config import DatasetConfig, ModelConfig
-from hawkeye.tracking import lineage_tags, log_quality
+from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
 from hawkeye.training import cross_validate
 from steps.cache import DOMAIN_CACHE
 
@@ -50,6 +50,9 @@ def train(
     log_quality(features)
     result = cross_validate(
         features, folds, model_cfg, data_cfg.min_label, data_cfg.max_label, task=data_cfg.task
+    )
+    log_training_inputs(
+        result.model, features, data_cfg.name, fingerprint, source=str(data_cfg.path)
     )
     mlflow.log_metrics(
         {

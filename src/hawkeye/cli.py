@@ -47,6 +47,26 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 console = Console(stderr=True, soft_wrap=True)
+_VERBOSE = {"on": False}
+
+
+@app.callback()
+def _main(
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="show every library's log lines (MLflow, ZenML, MediaPipe)"
+    ),
+) -> None:
+    """Hawkeye: validated, traceable models of clinical motor tasks from video."""
+    from hawkeye.quiet import quiet
+
+    _VERBOSE["on"] = verbose
+    quiet(verbose)
+
+
+def _quiet_loggers() -> None:
+    from hawkeye.quiet import quiet_loggers
+
+    quiet_loggers(_VERBOSE["on"])
 
 
 def _enter_project() -> Path:
@@ -82,6 +102,7 @@ def _ensure_stack(stack: str | None) -> str:
 
     from stacks.bringup import up
 
+    _quiet_loggers()
     active = Client().active_stack
     if stack is None and active.experiment_tracker is not None:
         return active.name
@@ -144,9 +165,14 @@ def _stack_for(path: Path) -> str | None:
 def _train(path: Path, cache: bool) -> tuple[Any, float]:
     from pipelines.training import training_pipeline
 
+    cfg = _params(path)
+    # Runs named for what they are: dataset and model (the MLflow run takes this name too).
+    name = f"{cfg.dataset.name}-{cfg.model.name}-{{date}}-{{time}}"
     start = time.perf_counter()
     try:
-        result = training_pipeline.with_options(config_path=str(path), enable_cache=cache)()
+        result = training_pipeline.with_options(
+            config_path=str(path), enable_cache=cache, run_name=name
+        )()
     except Exception as exc:  # the failing step has logged its error above; no traceback on top
         console.print(
             f"[red]Pipeline failed: {exc}[/red]\nThe failing step's log above says why; "
@@ -527,6 +553,7 @@ def predict(
     uri = model or _default_model_uri()
     with _registry_errors():
         loaded = load(uri, _tracking_uri())
+    _quiet_loggers()
     meta = model_summary(loaded)
     task = meta["task"]
     if len(inputs) == 1 and inputs[0].suffix.lower() in TABLE_SUFFIXES:

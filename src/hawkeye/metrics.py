@@ -143,16 +143,23 @@ def evaluate_predictions(
     return report
 
 
-def flat_metrics(report: dict[str, Any]) -> dict[str, float]:
-    """One naming scheme: ``{predictor}_{metric}``, ``..._fold_mean/std``, ``fold{k}_...``."""
+def flat_metrics(report: dict[str, Any], folds: bool = True) -> dict[str, float]:
+    """One naming scheme: ``{predictor}_{metric}``, ``..._fold_mean/std``, ``fold{k}_...``.
+
+    ``folds=False`` leaves out the per-fold ``fold{k}_...`` entries: a run's top level shows
+    the pooled figures beside the baselines, the folds live in its child runs.
+    """
     flat: dict[str, float] = {}
-    for who, metrics in report["pooled"].items():
+    # The model first, then the baselines: the order MLflow lists them in.
+    for who in sorted(report["pooled"], key=lambda w: w != "model"):
+        metrics = report["pooled"][who]
         flat |= {f"{who}_{m}": v for m, v in metrics.items()}
         for m, s in report["fold_summary"][who].items():
             flat[f"{who}_{m}_fold_mean"] = s["mean"]
             flat[f"{who}_{m}_fold_std"] = s["std"]
-        for k, metrics_k in report["folds"][who].items():
-            flat |= {f"fold{k}_{who}_{m}": v for m, v in metrics_k.items()}
+        if folds:
+            for k, metrics_k in report["folds"][who].items():
+                flat |= {f"fold{k}_{who}_{m}": v for m, v in metrics_k.items()}
     return {k: v for k, v in flat.items() if np.isfinite(v)}
 
 
@@ -166,6 +173,48 @@ def confusion_figure(
     ax.set_xlabel("predicted score")
     ax.set_ylabel("rated score")
     ax.set_title(title or "out-of-fold confusion")
+    fig.tight_layout()
+    return fig
+
+
+def predicted_vs_rated_figure(
+    y: np.ndarray, score: np.ndarray, min_label: int = 0, max_label: int = 4
+) -> plt.Figure:
+    """Each recording's out-of-fold score against its rating (jittered), with the diagonal."""
+    y, score = np.asarray(y, float), np.asarray(score, float)
+    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(y))
+    fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=120)
+    ax.scatter(y + jitter, score, s=12, alpha=0.6)
+    ax.plot([min_label, max_label], [min_label, max_label], color="grey", lw=1, ls="--")
+    for label in range(min_label, max_label + 1):
+        at = score[y == label]
+        if at.size:
+            ax.hlines(np.median(at), label - 0.3, label + 0.3, color="crimson", lw=2)
+    ax.set_xlabel("rated score (jittered)")
+    ax.set_ylabel("out-of-fold predicted score")
+    ax.set_title("predicted vs rated (red: median per rating)")
+    fig.tight_layout()
+    return fig
+
+
+def subject_error_figure(table: pd.DataFrame, top: int = 30) -> plt.Figure:
+    """Mean absolute error per subject, worst first (``per_subject_errors`` output)."""
+    shown = table.head(top)
+    fig, ax = plt.subplots(figsize=(6.4, 0.18 * len(shown) + 1.2), dpi=120)
+    ax.barh(shown["subject_id"].astype(str)[::-1], shown["mae"][::-1])
+    ax.set_xlabel("mean absolute error")
+    ax.set_title(f"error per subject (worst {len(shown)} of {len(table)})")
+    fig.tight_layout()
+    return fig
+
+
+def importance_figure(names: list[str], importance: np.ndarray, top: int = 20) -> plt.Figure:
+    """The model's own feature importances, largest first."""
+    order = np.argsort(importance)[::-1][:top]
+    fig, ax = plt.subplots(figsize=(6.4, 0.25 * len(order) + 1.2), dpi=120)
+    ax.barh([names[i] for i in order][::-1], importance[order][::-1])
+    ax.set_xlabel("importance")
+    ax.set_title(f"feature importance (top {len(order)} of {len(names)})")
     fig.tight_layout()
     return fig
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from hawkeye.config import ZERO_SHOT, ModelConfig
 from hawkeye.features.table import feature_columns
@@ -99,9 +100,8 @@ def cross_validate(
     features = list(table.columns) if cfg.name in SEQUENCE_MODELS else feature_columns(table)
     out = []
     start = time.perf_counter()
-    for k in sorted(data["fold"].unique()):
-        if k < 0:  # TRAIN_ONLY (an official split's training side): never a test fold
-            continue
+    test_folds = [k for k in sorted(data["fold"].unique()) if k >= 0]  # -1: train only
+    for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
         model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)

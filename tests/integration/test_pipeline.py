@@ -77,7 +77,6 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
         "model_macro_f1",
         "baseline_majority_mae",
         "baseline_mean_mae",
-        "fold0_model_mae",
         "model_mae_fold_std",
         "train_seconds",
     ):
@@ -89,9 +88,24 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
     artifacts |= {a.path for a in client.list_artifacts(mlrun.info.run_id, "evaluation")}
     assert {
         "plots/confusion.png",
+        "plots/predicted_vs_rated.png",
+        "plots/error_per_subject.png",
+        "plots/feature_importance.png",
         "evaluation/predictions.csv",
         "evaluation/report.json",
     } <= artifacts
+    # Made for comparison: a model-development experiment, named runs, the data as an input,
+    # pooled figures on top and each fold in its own child run.
+    assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert mlrun.info.run_name.startswith("tiny_tapping-random_forest-")
+    (data_input,) = mlrun.inputs.dataset_inputs
+    assert data_input.dataset.name == "tiny_tapping"
+    assert data_input.dataset.digest == tags["hawkeye.data_fingerprint"][:36]
+    assert not [k for k in metrics if k.startswith("fold")]
+    folds = client.search_runs(
+        [exp.experiment_id], f"tags.mlflow.parentRunId = '{mlrun.info.run_id}'"
+    )
+    assert len(folds) == 3 and all("model_mae" in f.data.metrics for f in folds)
 
     champion = client.get_model_version_by_alias("tiny-tapping", "champion")
     assert str(champion.version) == "1" and champion.run_id == mlrun.info.run_id
@@ -150,6 +164,11 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     promoted = client.get_model_version_by_alias("tiny-tapping", "champion")
     assert str(promoted.version) == challenger
     assert promoted.tags["promotion.reason"] == "clinician review"
+    # The gate's tags now agree with the aliases; what the gate said is kept beside them.
+    assert promoted.tags["gate.decision"] == "champion"
+    assert promoted.tags["gate.original_decision"] == "challenger"
+    aliases = client.get_registered_model("tiny-tapping").aliases
+    assert aliases.get("challenger") != promoted.version
 
     cfg = DatasetConfig.model_validate(
         TINY["dataset"] | {"path": str(project / TINY["dataset"]["path"])}
@@ -273,7 +292,11 @@ def test_sequence_net_and_one_class_autoencoder_run_and_register(project: Path) 
     (mlrun,) = top_level_runs(client, "tiny-oneclass")
     metrics = mlrun.data.metrics
     assert 0 <= metrics["model_auroc"] <= 1 and metrics["baseline_majority_auroc"] == 0.5
-    assert "fold0_model_auroc" in metrics and "auroc" in out
+    assert "fold0_model_auroc" not in metrics and "auroc" in out  # folds: in child runs
+    fold0 = client.search_runs(
+        [mlrun.info.experiment_id], f"tags.mlflow.parentRunId = '{mlrun.info.run_id}'"
+    )
+    assert any("model_auroc" in r.data.metrics for r in fold0)
     (version,) = client.search_model_versions("name='tiny-oneclass'")
     assert version.tags["gate.decision"] == status["register"]["alias"]
     assert float(version.tags["metric.auroc"]) == pytest.approx(metrics["model_auroc"], rel=1e-4)

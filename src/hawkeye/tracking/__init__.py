@@ -31,6 +31,7 @@ from hawkeye.tracking.runs import (
     log_model_comparison,
     log_quality,
     log_quarantine,
+    log_training_inputs,
     log_trial,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "log_model_comparison",
     "log_quality",
     "log_quarantine",
+    "log_training_inputs",
     "log_trial",
     "model_summary",
     "promote",

@@ -305,8 +305,15 @@ def promote(
         "promotion.time": when,
         "promotion.by": user or "unknown",
         "promotion.previous_champion": previous.version if previous else "none",
+        # The gate's tags follow the aliases: the gate's own word stays as gate.original_*.
+        "gate.original_decision": mv.tags.get("gate.decision", ""),
+        "gate.original_reason": mv.tags.get("gate.reason", ""),
+        "gate.decision": "champion",
+        "gate.reason": f"promoted by hand ({user or 'unknown'}): {reason}",
     }.items():
         client.set_model_version_tag(name, mv.version, key, value)
+    if str(client.get_registered_model(name).aliases.get("challenger", "")) == str(mv.version):
+        client.delete_registered_model_alias(name, "challenger")
     client.set_registered_model_alias(name, "champion", mv.version)
     return {
         "model_name": name,

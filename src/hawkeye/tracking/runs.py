@@ -12,12 +12,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from hawkeye.metrics import confusion_figure, flat_metrics, per_subject_errors, summary_table
+from hawkeye.metrics import (
+    confusion_figure,
+    flat_metrics,
+    importance_figure,
+    per_subject_errors,
+    predicted_vs_rated_figure,
+    subject_error_figure,
+    summary_table,
+)
 from hawkeye.paths import state_dir
 from hawkeye.provenance import code_version, dvc_data_md5, git_commit
 
@@ -37,16 +46,27 @@ def default_artifact_root() -> str:
     return (state_dir() / "mlartifacts").as_uri()
 
 
+# MLflow 3's UI opens an experiment on its GenAI overview unless told it holds model training.
+TAG_EXPERIMENT_KIND = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+
+
 def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
     """Create the experiment; a local store gets an explicit artifact folder (MLflow would use
-    ./mlruns of whatever directory the run starts in), a server keeps its own artifact root."""
+    ./mlruns of whatever directory the run starts in), a server keeps its own artifact root.
+    Either way it is marked as model development, so the UI opens on its training runs."""
     client = MlflowClient(tracking_uri)
     existing = client.get_experiment_by_name(name)
     if existing is not None:
+        if existing.tags.get(TAG_EXPERIMENT_KIND) != EXPERIMENT_KIND:
+            client.set_experiment_tag(existing.experiment_id, TAG_EXPERIMENT_KIND, EXPERIMENT_KIND)
         return existing.experiment_id
+    tags = {TAG_EXPERIMENT_KIND: EXPERIMENT_KIND}
     if tracking_uri.startswith(("http://", "https://", "databricks")):
-        return client.create_experiment(name)
-    return client.create_experiment(name, artifact_location=f"{artifact_root.rstrip('/')}/{name}")
+        return client.create_experiment(name, tags=tags)
+    return client.create_experiment(
+        name, artifact_location=f"{artifact_root.rstrip('/')}/{name}", tags=tags
+    )
 
 
 def lineage_tags(fingerprint: str) -> dict[str, str]:
@@ -66,12 +86,18 @@ def log_evaluation(
     max_label: int = 4,
 ) -> dict[str, float]:
     """Metrics, the confusion PNG, the predictions CSV and the full report into the active run."""
-    flat = flat_metrics(report)
+    flat = flat_metrics(report, folds=False)  # per-fold figures go to the fold child runs
     mlflow.log_metrics(flat)
     mlflow.set_tag(TAG_SPLIT, split_hash)
     answered = predictions[predictions["score"].notna()]  # zero-shot scorers may not answer
-    fig = confusion_figure(answered["label"], answered["score"], min_label, max_label)
-    mlflow.log_figure(fig, "plots/confusion.png")
+    y, score = answered["label"], answered["score"]
+    for path, fig in (
+        ("plots/confusion.png", confusion_figure(y, score, min_label, max_label)),
+        ("plots/predicted_vs_rated.png", predicted_vs_rated_figure(y, score, min_label, max_label)),
+        ("plots/error_per_subject.png", subject_error_figure(per_subject_errors(answered))),
+    ):
+        mlflow.log_figure(fig, path)
+        plt.close(fig)
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "predictions.csv"
         predictions.to_csv(csv, index=False)
@@ -92,6 +118,29 @@ def _log_fold_runs(report: dict[str, Any]) -> None:
                 mlflow.log_metrics(
                     {f"{who}_{m}": v for m, v in report["folds"][who][k].items() if np.isfinite(v)}
                 )
+
+
+def log_training_inputs(
+    model: Any, features: pd.DataFrame, name: str, digest: str, source: str
+) -> None:
+    """The training data as an MLflow dataset input, and the model's feature importances.
+
+    The dataset's digest is the data fingerprint, so two runs on the same data show the same
+    dataset in the UI, and a changed file shows as another one.
+    """
+    import mlflow.data
+
+    dataset = mlflow.data.from_pandas(
+        features, source=source, name=name, digest=digest[:36], targets="label"
+    )
+    mlflow.log_input(dataset, context="training")
+    estimator = getattr(getattr(model, "pipeline_", None), "named_steps", {}).get("model")
+    importance = getattr(estimator, "feature_importances_", None)
+    names = getattr(model, "feature_names_in_", None)
+    if importance is not None and names is not None and len(importance) == len(names):
+        fig = importance_figure([str(n) for n in names], np.asarray(importance, float))
+        mlflow.log_figure(fig, "plots/feature_importance.png")
+        plt.close(fig)
 
 
 def log_quality(features: pd.DataFrame) -> dict[str, float]:
