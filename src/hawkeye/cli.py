@@ -225,6 +225,15 @@ def run(
             f"subjects, {report['n_folds']} subject-grouped folds (out-of-fold figures)\n"
         )
         console.print(summary_table(report))
+        q = report.get("quarantined", {})
+        if any(q.values()):
+            console.print(
+                f"\n[yellow]quarantined: {q.get('ingest', 0)} at ingest, "
+                f"{q.get('landmark', 0)} at landmark[/yellow] (each with its reason: MLflow "
+                "artifact quality/quarantine.csv of this run)"
+            )
+        else:
+            console.print("\nquarantined: none")
         console.print(
             f"\nmodel {outcome['model_name']} v{outcome['version']} -> {outcome['alias']}: "
             f"{outcome['reason']}"

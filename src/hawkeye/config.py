@@ -27,6 +27,10 @@ class SyntheticConfig(_Strict):
     seed: int = 7
 
 
+# MediaPipe 0.10.21 ships hand_landmark_{lite,full} and pose_landmark_full only.
+SHIPPED_COMPLEXITY = {"hands": (0, 1), "pose": (1,)}
+
+
 class LandmarkConfig(_Strict):
     """MediaPipe extraction and quality control for video datasets.
 
@@ -35,7 +39,9 @@ class LandmarkConfig(_Strict):
     """
 
     model: Literal["hands", "pose"] = "hands"
-    model_complexity: int = Field(1, ge=0, le=2, description="0/1 for hands, 0-2 for pose")
+    model_complexity: int = Field(
+        1, ge=0, le=2, description="0/1 for hands, 1 for pose (the models the wheel ships)"
+    )
     min_detection_confidence: float = Field(0.5, ge=0, le=1)
     min_tracking_confidence: float = Field(0.5, ge=0, le=1)
     mirrored: bool = Field(False, description="selfie video: MediaPipe's handedness applies as is")
@@ -57,6 +63,25 @@ class LandmarkConfig(_Strict):
     max_missing_run_s: float | None = Field(
         None, gt=0, description="quarantine when landmarks are missing longer than this in a row"
     )
+    min_decoded_share: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="quarantine as truncated when fewer frames decode than this share of what "
+        "the container declares",
+    )
+
+    @model_validator(mode="after")
+    def _shipped_model(self) -> LandmarkConfig:
+        """Only models whose weights ship in the mediapipe 0.10.21 wheel: any other
+        complexity makes MediaPipe download one at run time, which must never happen."""
+        allowed = SHIPPED_COMPLEXITY[self.model]
+        if self.model_complexity not in allowed:
+            raise ValueError(
+                f"model_complexity {self.model_complexity} for {self.model} is not in the "
+                f"mediapipe wheel (it would be downloaded); allowed: {list(allowed)}"
+            )
+        return self
 
 
 # Public skeleton formats read by hawkeye.data.readers (dataset.format).

@@ -169,10 +169,15 @@ def test_bad_videos_are_quarantined_and_the_rest_come_out(
     (folder / "zero.mp4").write_bytes(b"")
     (folder / "notes.mp4").write_text("this is a text file, not a video\n")
     (folder / "truncated.mp4").write_bytes(videos[0].read_bytes()[:2048])
+    # The first 30 % of a real .avi: its header still declares every frame, a few decode.
+    avi = next((v for v in videos if v.suffix == ".avi"), videos[0])
+    (folder / "cut.avi").write_bytes(avi.read_bytes()[: int(0.3 * avi.stat().st_size)])
     rows = [{"clip": v.name, "patient": f"P{i}", "updrs": i % 5} for i, v in enumerate(videos)]
     rows += [
         {"clip": n, "patient": f"Q{i}", "updrs": 1}
-        for i, n in enumerate(["zero.mp4", "notes.mp4", "truncated.mp4", "missing.mp4"])
+        for i, n in enumerate(
+            ["zero.mp4", "notes.mp4", "truncated.mp4", "missing.mp4", "cut.avi"]
+        )
     ]
     pd.DataFrame(rows).to_csv(folder / "scores.csv", index=False)
     cfg = DatasetConfig(
@@ -194,6 +199,7 @@ def test_bad_videos_are_quarantined_and_the_rest_come_out(
     reasons |= dict(zip(result.quarantine["sample_id"], result.quarantine["reason"], strict=True))
     assert "cannot open as video" in reasons["notes"] or "no frame" in reasons["notes"]
     assert "truncated" in reasons
+    assert "truncated video: decoded" in reasons["cut"] and "container declares" in reasons["cut"]
     assert sorted(result.features["sample_id"]) == sorted(v.stem for v in videos)
     assert (result.features["qc_detection_rate"] >= 0.95).all()
     assert any(c.startswith("gait_") for c in result.features.columns)

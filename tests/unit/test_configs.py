@@ -38,3 +38,17 @@ def test_inference_configuration_names_videos_and_a_model() -> None:
     ]
     assert set(params) == {"videos", "model", "side"}
     assert params["model"].startswith("models:/")
+
+
+def test_model_variants_not_in_the_wheel_are_refused_with_the_allowed_values() -> None:
+    """mediapipe 0.10.21 ships pose_landmark_full only: complexity 0 or 2 would download."""
+    from pydantic import ValidationError
+
+    from hawkeye.config import LandmarkConfig
+
+    for complexity in (0, 2):
+        with pytest.raises(ValidationError, match=r"not in the mediapipe wheel.*allowed: \[1\]"):
+            LandmarkConfig(model="pose", model_complexity=complexity)
+    assert LandmarkConfig(model="hands", model_complexity=0).model_complexity == 0
+    with pytest.raises(ValidationError, match=r"allowed: \[0, 1\]"):
+        LandmarkConfig(model="hands", model_complexity=2)

@@ -16,6 +16,10 @@ def _write(tmp_path: Path, rows: list[dict]) -> Path:
     np.save(tmp_path / "lm" / "ok.npy", good)
     np.save(tmp_path / "lm" / "bad_joints.npy", good[:, :17])
     np.save(tmp_path / "lm" / "empty.npy", good[:0])
+    for i, row in enumerate(rows):  # one file a recording: a file two subjects share conflicts
+        if row.get("source") == "lm/ok.npy":
+            row["source"] = f"lm/ok_{i}.npy"
+            np.save(tmp_path / row["source"], good)
     path = tmp_path / "annotations.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
@@ -116,7 +120,8 @@ def test_schema_reports_every_problem_of_a_row(tmp_path: Path) -> None:
     assert reasons["many"] == (
         "missing subject_id; label 'x' is not a number; fps nan is not a positive number"
     )
-    assert reasons["frac"].endswith("2.5' outside 0..4")  # a text column (CSV): repr quotes
+    # 2.5 lies inside 0..4: what is wrong is that a score is a whole number (issue 17).
+    assert reasons["frac"] == "label '2.5' is not a whole score (labels are 0..4)"
     assert result.manifest.set_index("sample_id").loc["text_ok", "label"] == 3
     assert set(result.quarantine["stage"]) == {"ingest"}
 

@@ -24,10 +24,12 @@ from hawkeye.data.fingerprint import prepare
 from hawkeye.data.manifest import (
     REQUIRED,
     SchemaMismatch,
+    conflicting_sources,
     duplicate_failures,
     schema_failures,
 )
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.tables import read_table
 from hawkeye.data.videos import video_manifest, video_problem
 from hawkeye.features.table import PASSTHROUGH
 from hawkeye.paths import portable_path, resolve_data_path
@@ -92,10 +94,7 @@ def held_out(manifest: pd.DataFrame, cfg: HoldoutConfig) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, cfg: DatasetConfig) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: not a readable CSV ({exc})") from exc
+    frame = read_table(path)
     for col, default in (("task", cfg.task), ("dataset", cfg.name), ("side", "unknown")):
         if col not in frame.columns:
             frame[col] = default
@@ -178,6 +177,9 @@ def validate_manifest(
             failures[idx] = f"landmark file not found: {source}"
         elif cfg.kind == "videos" and (problem := video_problem(base / str(source))):
             failures[idx] = problem
+    if cfg.kind == "videos" or (cfg.kind == "landmarks" and cfg.format == "hawkeye"):
+        # one file a recording: the same file under two subjects or labels is a conflict
+        failures |= conflicting_sources(frame.drop(index=list(failures)))
     failures |= duplicate_failures(frame.drop(index=list(failures)))
     for idx in sorted(failures):
         quarantine.add(frame.at[idx, "sample_id"], frame.at[idx, "source"], failures[idx])

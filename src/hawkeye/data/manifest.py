@@ -146,6 +146,9 @@ def manifest_wording(min_label: int, max_label: int) -> Wording:
         if check == "is_number":
             return f"label {value!r} is not a number"
         if check == "label_in_range":
+            number = _number(value)
+            if number is not None and number != int(number):
+                return f"label {value!r} is not a whole score (labels are {min_label}..{max_label})"
             return f"label {value!r} outside {min_label}..{max_label}"
         if check == "field_uniqueness":
             return f"duplicate {column}"
@@ -170,6 +173,30 @@ def duplicate_failures(frame: pd.DataFrame) -> dict[Any, str]:
     """
     ids = frame[["sample_id"]].astype(str)
     return row_failures(unique_ids_schema(), ids, manifest_wording(0, 0))
+
+
+def conflicting_sources(frame: pd.DataFrame) -> dict[Any, str]:
+    """Rows that name the same recording file with different subjects or labels: all of them.
+
+    Which row is right cannot be told from the sheet, so none is kept silently; the reason
+    names what disagrees so the sheet can be fixed.
+    """
+    if "source" not in frame.columns or frame.empty:
+        return {}
+    out: dict[Any, str] = {}
+    for source, rows in frame.groupby(frame["source"].astype(str)):
+        if len(rows) < 2:
+            continue
+        differing = [
+            c for c in ("subject_id", "label") if rows[c].astype(str).nunique(dropna=False) > 1
+        ]
+        if differing:
+            values = "; ".join(
+                f"{c}: {', '.join(sorted(rows[c].astype(str).unique()))}" for c in differing
+            )
+            for idx in rows.index:
+                out[idx] = f"{source} is listed {len(rows)} times with different {values}"
+    return out
 
 
 def missing_columns(frame: pd.DataFrame, required: list[str]) -> list[str]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from hawkeye.data.tables import read_table as read_csv_table
+
 # Columns that are ratings, rater comments or demographics, not video features.
 METADATA = re.compile(r"^(Unnamed.*|hand|filename|Rating\d*|Comment\d*|CheckDifficult\d*|gender|age|diagnosed)$")
 _PARTICIPANT = re.compile(r"Z(\d+)-")
@@ -43,5 +45,5 @@ def feature_names(frame: pd.DataFrame) -> list[str]:
 
 def read_table(path: Path) -> pd.DataFrame:
     """The raw table with its unnamed index column dropped."""
-    frame = pd.read_csv(path)
+    frame = read_csv_table(path)
     return frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed: 0")])

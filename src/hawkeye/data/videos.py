@@ -12,19 +12,20 @@ from pathlib import Path
 import pandas as pd
 
 from hawkeye.config import DatasetConfig
+from hawkeye.data.tables import read_table
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 
 
 def video_manifest(path: Path, cfg: DatasetConfig) -> pd.DataFrame:
     """The annotation CSV renamed to manifest columns, defaults filled in."""
-    frame = pd.read_csv(path)
+    frame = read_table(path)
     missing = [c for c in cfg.columns if c not in frame.columns]
     if missing:
         raise KeyError(f"dataset.columns names {missing}, which {path.name} lacks; it has {list(frame.columns)}")
     frame = frame.rename(columns=cfg.columns)
     if "sample_id" not in frame.columns and "source" in frame.columns:
-        frame["sample_id"] = frame["source"].astype(str).map(lambda s: Path(s).stem)
+        frame["sample_id"] = unique_ids(frame["source"].astype(str).tolist())
     for col, default in (("task", cfg.task), ("dataset", cfg.name), ("side", "unknown"),
                          ("fps", float("nan"))):
         if col not in frame.columns:
@@ -33,6 +34,23 @@ def video_manifest(path: Path, cfg: DatasetConfig) -> pd.DataFrame:
     if "side" in frame.columns:
         frame["side"] = frame["side"].fillna("unknown").astype(str).str.lower().str.strip()
     return frame
+
+
+def unique_ids(sources: list[str]) -> list[str]:
+    """A recording id a video file: its stem, or its file name when two stems collide.
+
+    ``trunc.mp4`` and ``trunc.avi`` are two recordings; naming both ``trunc`` would lose
+    one (or quarantine it as a duplicate). The same path twice keeps one id: that is a
+    duplicate row, which ingest reports as such.
+    """
+    stems: dict[str, set[str]] = {}
+    for s in sources:
+        stems.setdefault(Path(s).stem, set()).add(s)
+    out = []
+    for s in sources:
+        stem = Path(s).stem
+        out.append(stem if len(stems[stem]) == 1 else Path(s).name.replace(".", "_"))
+    return out
 
 
 def video_problem(path: Path) -> str | None:

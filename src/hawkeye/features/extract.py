@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from hawkeye.config import DatasetConfig, LandmarkConfig
 from hawkeye.data import formats
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.videos import unique_ids
 from hawkeye.features import table
 from hawkeye.features.schema import feature_failures
 from hawkeye.landmarks.batch import VideoJob, extract_batch
@@ -174,5 +175,7 @@ def _checked(
 
 
 def video_jobs(paths: list[Path], side: str | None = None) -> list[VideoJob]:
-    """Jobs for loose video files (CLI use): the sample id is the file stem."""
-    return [VideoJob(p.stem, p, side) for p in paths]
+    """Jobs for loose video files (CLI use): the id is the file stem, or the file name where
+    two stems collide (``trunc.mp4`` and ``trunc.avi``)."""
+    ids = unique_ids([str(p) for p in paths])
+    return [VideoJob(i, p, side) for i, p in zip(ids, paths, strict=True)]

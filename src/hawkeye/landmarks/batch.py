@@ -146,7 +146,8 @@ def extract_batch(
             continue
         result.extractions[sample_id] = ex
         result.qc[sample_id] = quality(ex.points, ex.presence, ex.fps) | {
-            "qc_fps_from_file": float(ex.fps_from_file)
+            "qc_fps_from_file": float(ex.fps_from_file),
+            "qc_declared_frames": float(ex.declared_frames),  # 0: the container does not say
         }
     result.seconds = time.perf_counter() - start
     return result

@@ -61,6 +61,13 @@ def rejection(qc: dict[str, float], cfg: LandmarkConfig) -> str | None:
     """Why a video fails quality control, or None when it passes."""
     if qc["qc_frames"] == 0:
         return "no frames could be decoded"
+    declared = qc.get("qc_declared_frames", 0.0)
+    if declared > 0 and qc["qc_frames"] < cfg.min_decoded_share * declared:
+        return (
+            f"truncated video: decoded {qc['qc_frames']:.0f} of the {declared:.0f} frames its "
+            f"container declares ({qc['qc_frames'] / declared:.0%}; min_decoded_share "
+            f"{cfg.min_decoded_share:.0%}): the file is cut short or damaged"
+        )
     if qc["qc_detection_rate"] < cfg.min_detection_rate:
         return (
             f"{cfg.model} found in {qc['qc_detection_rate']:.0%} of frames "
