@@ -122,6 +122,13 @@ class DatasetConfig(_Strict):
     min_label: int = 0
     max_label: int = 4
     max_quarantine_share: float = Field(0.2, ge=0, le=1)
+    max_missing_feature_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="feature tables: quarantine a row when more of its feature cells than "
+        "this are empty or not numbers",
+    )
     synthetic: SyntheticConfig | None = Field(
         None, description="generate the data at `path` first when it is missing"
     )

@@ -29,7 +29,7 @@ def test_semicolons_and_latin1_are_read_as_written(tmp_path: Path) -> None:
 def test_a_broken_table_is_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     path.write_text('a,b\n1,"2\n')  # an unterminated quote
-    with pytest.raises(DatasetError, match="broken.csv: not a readable table"):
+    with pytest.raises(DatasetError, match=r"broken\.csv: not a readable table"):
         read_table(path)
 
 

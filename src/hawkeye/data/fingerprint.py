@@ -79,7 +79,9 @@ def dataset_fingerprint(cfg: DatasetConfig) -> str:
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and mtimes of every video below ``folder``: changes when one is added or edited."""
+    """Names, sizes and mtimes of every video below ``folder``.
+
+    Changes when a video is added or edited."""
     from hawkeye.data.videos import scan_folder
 
     digest = hashlib.md5()

@@ -12,6 +12,7 @@ quarantine with a reason, and the run fails only past
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from hawkeye.data.videos import video_manifest, video_problem
 from hawkeye.features.table import PASSTHROUGH
 from hawkeye.paths import portable_path, resolve_data_path
 
+log = logging.getLogger("hawkeye.ingest")
+
 
 @dataclass
 class IngestResult:
@@ -50,8 +53,9 @@ def ingest(cfg: DatasetConfig) -> IngestResult:
             f"dataset {cfg.name!r}: {path} does not exist. Check `dataset.path` in the run "
             "configuration (a 'shared:' path reads $HAWKEYE_SHARED_DATA or ../shared/data)."
         )
+    quarantine = Quarantine("ingest")
     if cfg.format == "park":
-        raw = park_manifest(path)
+        raw = _park_checks(park_manifest(path), cfg, quarantine)
     elif cfg.kind == "videos":
         try:
             raw = video_manifest(path, cfg)
@@ -61,7 +65,7 @@ def ingest(cfg: DatasetConfig) -> IngestResult:
         raw = _read_csv(path, cfg)
     if cfg.feature_columns is not None:
         raw = _only_features(raw, cfg)
-    result = validate_manifest(raw, cfg, base=path.parent)
+    result = validate_manifest(raw, cfg, base=path.parent, quarantine=quarantine)
     holdouts = cfg.holdout if isinstance(cfg.holdout, list) else [cfg.holdout]
     for holdout in filter(None, holdouts):
         result.manifest = held_out(result.manifest, holdout)
@@ -125,8 +129,57 @@ def park_manifest(path: Path) -> pd.DataFrame:
             "group_authors": table["filename"].map(park.authors_group),
         }
     )
-    features = table[park.feature_names(table)].apply(pd.to_numeric, errors="coerce")
+    raw = table[park.feature_names(table)]
+    features = raw.apply(pd.to_numeric, errors="coerce")
+    # Cells that held something but not a number (e.g. 'abc') are counted, not silently NaN.
+    text = raw.astype(str).apply(lambda col: col.str.strip())
+    bad = features.isna() & raw.notna() & (text != "")
+    meta["_non_numeric"] = [
+        ", ".join(f"{c}={raw.at[i, c]!r}" for c in raw.columns[bad.loc[i]][:3])
+        + (f" and {int(bad.loc[i].sum()) - 3} more" if bad.loc[i].sum() > 3 else "")
+        if bad.loc[i].any()
+        else ""
+        for i in raw.index
+    ]
+    meta["_missing_share"] = features.isna().mean(axis=1).to_numpy()
     return pd.concat([meta, features], axis=1)
+
+
+def _park_checks(raw: pd.DataFrame, cfg: DatasetConfig, quarantine: Quarantine) -> pd.DataFrame:
+    """PARK's columns all there (unless a subset is configured), rows with unreadable or
+    mostly missing feature cells quarantined with what was wrong."""
+    if cfg.feature_columns is None:
+        missing = [c for c in park.FEATURE_COLUMNS if c not in raw.columns]
+        if missing:
+            raise DatasetError(
+                f"dataset {cfg.name!r}: the PARK table lacks {len(missing)} of PARK's "
+                f"{len(park.FEATURE_COLUMNS)} feature columns ({', '.join(missing[:5])}); to "
+                "train on the columns it has, list them in dataset.feature_columns"
+            )
+    keep, odd = [], []
+    for i, row in raw.iterrows():
+        reasons = []
+        if row["_non_numeric"]:
+            reasons.append(f"feature cells that are not numbers: {row['_non_numeric']}")
+        if row["_missing_share"] > cfg.max_missing_feature_share:
+            reasons.append(
+                f"{row['_missing_share']:.0%} of the feature cells are empty or not numbers "
+                f"(max_missing_feature_share {cfg.max_missing_feature_share:.0%})"
+            )
+        if row["_missing_share"] > cfg.max_missing_feature_share:
+            quarantine.add(row["sample_id"], row["source"], "; ".join(reasons))
+            continue
+        if reasons:  # a few unreadable cells: imputed like missing ones, and said so
+            odd.append(f"{row['sample_id']} ({row['_non_numeric']})")
+        keep.append(i)
+    if odd:
+        log.warning(
+            "%d row(s) of %s hold feature cells that are not numbers, read as missing: %s",
+            len(odd),
+            cfg.name,
+            "; ".join(odd[:5]) + (" ..." if len(odd) > 5 else ""),
+        )
+    return raw.loc[keep].drop(columns=["_non_numeric", "_missing_share"])
 
 
 def ingest_skeletons(cfg: DatasetConfig) -> IngestResult:

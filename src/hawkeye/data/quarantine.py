@@ -25,7 +25,12 @@ class Quarantine:
 
     def add(self, sample_id: object, source: object, reason: str) -> None:
         self.entries.append(
-            {"sample_id": str(sample_id), "source": str(source), "stage": self.stage, "reason": reason}
+            {
+                "sample_id": str(sample_id),
+                "source": str(source),
+                "stage": self.stage,
+                "reason": reason,
+            }
         )
 
     def __len__(self) -> int:

@@ -32,11 +32,26 @@ _DECIMALS = 5  # rounding makes libm differences across CPUs vanish from the byt
 _OPEN = np.array(
     [
         [0.00, 0.00, 0.00],  # 0 wrist
-        [-0.25, -0.15, -0.02], [-0.45, -0.35, -0.04], [-0.60, -0.55, -0.05], [-0.72, -0.72, -0.06],
-        [-0.20, -0.95, -0.02], [-0.25, -1.35, -0.04], [-0.28, -1.60, -0.05], [-0.30, -1.82, -0.06],
-        [0.00, -1.00, -0.01], [0.05, -0.80, -0.06], [0.05, -0.62, -0.08], [0.04, -0.50, -0.08],
-        [0.18, -0.95, -0.01], [0.22, -0.75, -0.06], [0.22, -0.58, -0.08], [0.21, -0.47, -0.08],
-        [0.35, -0.85, -0.01], [0.38, -0.68, -0.05], [0.38, -0.55, -0.07], [0.37, -0.46, -0.07],
+        [-0.25, -0.15, -0.02],
+        [-0.45, -0.35, -0.04],
+        [-0.60, -0.55, -0.05],
+        [-0.72, -0.72, -0.06],
+        [-0.20, -0.95, -0.02],
+        [-0.25, -1.35, -0.04],
+        [-0.28, -1.60, -0.05],
+        [-0.30, -1.82, -0.06],
+        [0.00, -1.00, -0.01],
+        [0.05, -0.80, -0.06],
+        [0.05, -0.62, -0.08],
+        [0.04, -0.50, -0.08],
+        [0.18, -0.95, -0.01],
+        [0.22, -0.75, -0.06],
+        [0.22, -0.58, -0.08],
+        [0.21, -0.47, -0.08],
+        [0.35, -0.85, -0.01],
+        [0.38, -0.68, -0.05],
+        [0.38, -0.55, -0.07],
+        [0.37, -0.46, -0.07],
     ],
     dtype=np.float64,
 )
@@ -83,7 +98,9 @@ def _smooth_noise(n: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return (out - out.mean()) / (out.std() + 1e-12)
 
 
-def aperture_curve(profile: TappingProfile, n_frames: int, fps: float, rng: np.random.Generator) -> np.ndarray:
+def aperture_curve(
+    profile: TappingProfile, n_frames: int, fps: float, rng: np.random.Generator
+) -> np.ndarray:
     """Finger opening 0 (touching) .. ~1 (fully open) over time."""
     t = np.arange(n_frames) / fps
     freq = profile.frequency_hz * np.exp(
@@ -119,7 +136,9 @@ def render_hand(
 
     scale = rng.uniform(0.12, 0.2)  # hand size relative to the frame
     centre = np.array([rng.uniform(0.4, 0.6), rng.uniform(0.6, 0.75)])
-    drift = 0.01 * np.stack([_smooth_noise(n, int(2 * fps), rng), _smooth_noise(n, int(2 * fps), rng)], 1)
+    drift = 0.01 * np.stack(
+        [_smooth_noise(n, int(2 * fps), rng), _smooth_noise(n, int(2 * fps), rng)], 1
+    )
     xy = pose[:, :, :2] * scale + centre + drift[:, None, :]
     z = pose[:, :, 2:] * scale
     points = np.concatenate([xy, z], axis=2)
@@ -165,8 +184,11 @@ class DatasetWriter:
 
     @property
     def up_to_date(self) -> bool:
-        return (self.annotations.is_file() and self._stamp_path.is_file()
-                and self._stamp_path.read_text() == self._stamp)
+        return (
+            self.annotations.is_file()
+            and self._stamp_path.is_file()
+            and self._stamp_path.read_text() == self._stamp
+        )
 
     def add(self, points: np.ndarray, **row: object) -> None:
         """Save one recording; ``row`` holds its manifest fields (sample_id first)."""
@@ -193,8 +215,18 @@ class DatasetWriter:
         return self.annotations
 
 
-COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "source", "fps", "dataset", "layout",
-           "n_frames"]
+COLUMNS = [
+    "sample_id",
+    "subject_id",
+    "task",
+    "side",
+    "label",
+    "source",
+    "fps",
+    "dataset",
+    "layout",
+    "n_frames",
+]
 # The frame the synthetic hand is "filmed" in: PARK's features measure angles in pixels, so a
 # landmark recording must say its frame size (a webcam's 1280 x 720).
 FRAME = (1280, 720)
@@ -214,12 +246,17 @@ def generate(out_dir: Path, cfg: SyntheticConfig | None = None) -> Path:
                 rng = np.random.default_rng([cfg.seed, subj, side_idx, session])
                 severity = int(np.clip(np.rint(latent[subj] + rng.normal(0, 0.5)), 0, 4))
                 profile = TappingProfile.sample(severity, rng)
-                n_frames = int(round(rng.uniform(10.0, 15.0) * cfg.fps))
+                n_frames = round(rng.uniform(10.0, 15.0) * cfg.fps)
                 aperture = aperture_curve(profile, n_frames, cfg.fps, rng)
                 writer.add(
                     render_hand(aperture, profile, side, cfg.fps, rng),
                     sample_id=f"S{subj:03d}_{side[0].upper()}_{session}",
-                    subject_id=f"S{subj:03d}", task="finger_tapping", side=side, label=severity,
-                    fps=cfg.fps, dataset=DATASET, layout=LAYOUT,
+                    subject_id=f"S{subj:03d}",
+                    task="finger_tapping",
+                    side=side,
+                    label=severity,
+                    fps=cfg.fps,
+                    dataset=DATASET,
+                    layout=LAYOUT,
                 )
     return writer.close(COLUMNS)

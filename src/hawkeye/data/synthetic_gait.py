@@ -27,12 +27,10 @@ negative towards the camera. Files are byte-identical on any machine
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from hawkeye.config import SyntheticConfig
 from hawkeye.data.synthetic import COLUMNS, DatasetWriter, _smooth_noise, _subject_severities
@@ -290,7 +288,13 @@ def generate(out_dir: Path, cfg: SyntheticConfig | None = None) -> Path:
             cycle = gait_cycle(profile, n_frames, cfg.fps, rng)
             writer.add(
                 render_walker(cycle, profile, cfg.fps, rng),
-                sample_id=f"S{subj:03d}_G_{session}", subject_id=f"S{subj:03d}", task=TASK,
-                side=SIDE, label=severity, fps=cfg.fps, dataset=DATASET, layout=LAYOUT,
+                sample_id=f"S{subj:03d}_G_{session}",
+                subject_id=f"S{subj:03d}",
+                task=TASK,
+                side=SIDE,
+                label=severity,
+                fps=cfg.fps,
+                dataset=DATASET,
+                layout=LAYOUT,
             )
     return writer.close(COLUMNS)

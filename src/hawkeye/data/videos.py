@@ -22,15 +22,24 @@ def video_manifest(path: Path, cfg: DatasetConfig) -> pd.DataFrame:
     frame = read_table(path)
     missing = [c for c in cfg.columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"dataset.columns names {missing}, which {path.name} lacks; it has {list(frame.columns)}")
+        raise KeyError(
+            f"dataset.columns names {missing}, which {path.name} lacks; "
+            f"it has {list(frame.columns)}"
+        )
     frame = frame.rename(columns=cfg.columns)
     if "sample_id" not in frame.columns and "source" in frame.columns:
         frame["sample_id"] = unique_ids(frame["source"].astype(str).tolist())
-    for col, default in (("task", cfg.task), ("dataset", cfg.name), ("side", "unknown"),
-                         ("fps", float("nan"))):
+    for col, default in (
+        ("task", cfg.task),
+        ("dataset", cfg.name),
+        ("side", "unknown"),
+        ("fps", float("nan")),
+    ):
         if col not in frame.columns:
             frame[col] = default
-    frame["layout"] = {"hands": "mediapipe_hand_21", "pose": "mediapipe_pose_33"}[cfg.landmarks.model]
+    frame["layout"] = {"hands": "mediapipe_hand_21", "pose": "mediapipe_pose_33"}[
+        cfg.landmarks.model
+    ]
     if "side" in frame.columns:
         frame["side"] = frame["side"].fillna("unknown").astype(str).str.lower().str.strip()
     return frame
@@ -64,4 +73,6 @@ def video_problem(path: Path) -> str | None:
 
 def scan_folder(folder: Path) -> list[Path]:
     """Every video file below ``folder`` (for `hawkeye landmarks extract FOLDER`)."""
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    return sorted(
+        p for p in Path(folder).rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file()
+    )

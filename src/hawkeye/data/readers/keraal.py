@@ -27,7 +27,6 @@ them raises :class:`LabelError` and lands in the quarantine.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from collections.abc import Callable
 from dataclasses import dataclass

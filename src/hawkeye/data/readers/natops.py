@@ -10,8 +10,8 @@ The archive has no subject ids and no sampling rate: ``subject_id`` is the
 case itself (no subject-grouped split is possible; use the official
 train/test ``split`` column), and ``fps`` 20 is the camera rate of the
 original NATOPS database (Song et al., FG 2011), assumed for the 51-step
-series (the archive does not say whether they were resampled). ``label`` is the 0-based position in ``@classLabel``
-(``1.0``..``6.0`` -> 0..5); ``class_label`` keeps the original.
+series (the archive does not say whether they were resampled). ``label`` is the 0-based
+position in ``@classLabel`` (``1.0``..``6.0`` -> 0..5); ``class_label`` keeps the original.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def numeric_table(path: Path, n_cols: int, sep: str | None = None, what: str = "
                     continue
                 if len(tokens) != n_cols:
                     raise RecordingError(
-                        f"{path.name}:{lineno}: {len(tokens)} values, expected {n_cols} {what}".rstrip()
+                        f"{path.name}:{lineno}: {len(tokens)} values, "
+                        f"expected {n_cols} {what}".rstrip()
                     )
                 rows.append(tokens)
                 lines.append(lineno)
