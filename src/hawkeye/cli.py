@@ -425,6 +425,9 @@ def landmarks_extract(
     )
     for sid, reason in batch.errors.items():
         console.print(f"[yellow]quarantined {sid}: {reason}[/yellow]")
+    if not batch.extractions:
+        console.print("[red]No video could be extracted (reasons above).[/red]")
+        raise typer.Exit(3)
 
 
 # ---- registry and scoring --------------------------------------------------------------

@@ -49,6 +49,24 @@ def default_cache(cfg: LandmarkConfig) -> LandmarkCache:
     return LandmarkCache(Path(cfg.cache_dir) if cfg.cache_dir else state_dir() / "landmark-cache")
 
 
+def die_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """Worker initializer: exit when the process that started the pool is gone.
+
+    A pool's workers outlive a parent killed with SIGKILL (no atexit, no pool shutdown),
+    each holding a MediaPipe graph (~440 MB). A daemon thread polls the parent's pid and
+    ends the worker once the parent has been replaced (re-parented to init or a reaper).
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(every_s)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def _worker(
     video: str, side: str | None, cfg_json: str, cache_root: str, key: str
 ) -> tuple[str, int, float]:
@@ -115,7 +133,12 @@ def extract_batch(
                 bar.update()
     else:
         ctx = multiprocessing.get_context("spawn")  # MediaPipe graphs do not survive fork
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {
                 pool.submit(_worker, str(j.video), j.side, payload, str(cache.root), k): k
                 for k, j in todo.items()
