@@ -9,7 +9,7 @@ from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data.videos import scan_folder
-from hawkeye.scoring import score_videos
+from hawkeye.scoring import flat_scores, score_videos
 from hawkeye.tracking import load
 from steps.cache import DOMAIN_CACHE
 
@@ -22,7 +22,7 @@ def score(
     moved alias or a new video misses the cache."""
     loaded = load(model_uri)
     dataset = DatasetConfig.model_validate(loaded.dataset_config)
-    table = score_videos(loaded.model, dataset, scan_folder(Path(videos)), side)
+    table = flat_scores(score_videos(loaded.model, dataset, scan_folder(Path(videos)), side))
     scored = int((table["status"] == "scored").sum()) if len(table) else 0
     mlflow.set_tags({"model_uri": model_uri, "videos": videos, "task": dataset.task})
     mlflow.log_metrics({"videos": len(table), "scored": scored, "refused": len(table) - scored})

@@ -329,6 +329,27 @@ def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
     )
 
 
+@app.command("serve")
+def serve_app(
+    port: int = typer.Option(8765, help="port on 127.0.0.1 (the app never listens elsewhere)"),
+    videos: list[Path] = typer.Option(
+        [], "--videos", help="folder(s) of videos to offer for scoring besides uploads"
+    ),
+) -> None:
+    """A local web app: pick a registered model, upload or choose a video, read its report.
+
+    Extraction runs in a background worker with progress; a refused video shows its reason;
+    nothing leaves the machine (127.0.0.1 only, no external assets).
+    """
+    from hawkeye.paths import state_dir
+    from hawkeye.serve import serve
+
+    video_dirs = [v.absolute() for v in videos]
+    _enter_project()
+    console.print(f"Hawkeye on http://127.0.0.1:{port} (Ctrl+C stops it)")
+    serve(_tracking_uri(), state_dir() / "serve", port=port, video_dirs=video_dirs or None)
+
+
 @stack_app.command("up")
 def stack_up(name: str = typer.Argument("local", help="a stacks/<name>.yaml definition")) -> None:
     """Run `zenml init`, register the stack's components and activate it (idempotent)."""
@@ -545,6 +566,7 @@ def predict(
 
     A video that fails quality control is refused with the reason (exit code 3), not guessed.
     """
+    from hawkeye.report import write_report
     from hawkeye.scoring import (
         MissingFeatures,
         score_features,
@@ -600,12 +622,18 @@ def predict(
         )
         raise typer.Exit(2)
     dataset = video_dataset(loaded.dataset_config)
-    table = score_videos(loaded.model, dataset, inputs, side)
-    reports = [video_report(row, loaded.model, meta) for row in table.to_dict("records")]
+    sequences: dict[str, Any] = {}
+    table = score_videos(loaded.model, dataset, inputs, side, sequences=sequences)
+    rows = table.to_dict("records")
+    reports = [video_report(row, loaded.model, meta) for row in rows]
     text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2, default=_json)
     if out:
         out.write_text(text + "\n")
     print(text)
+    for row, report in zip(rows, reports, strict=True):
+        page = _report_path(out, Path(report["video"]), len(reports) > 1)
+        write_report(report, sequences.get(row["sample_id"]), Path(report["video"]), page)
+        console.print(f"report for {Path(report['video']).name}: {page}")
     refused = [r for r in reports if r["status"] == "refused"]
     for r in refused:
         console.print(f"[yellow]refused {r['video']}: {r['reason']}[/yellow]")
@@ -618,6 +646,14 @@ def predict(
         )
     if refused:
         raise typer.Exit(3)
+
+
+def _report_path(out: Path | None, video: Path, several: bool) -> Path:
+    """The HTML report beside the JSON (``--out x.json`` -> ``x.html``; several videos:
+    ``x_<video>.html``), else under reports/scores/."""
+    if out is None:
+        return _scores_path(video.stem).with_name(f"{video.stem}_report.html")
+    return out.with_name(f"{out.stem}_{video.stem}.html") if several else out.with_suffix(".html")
 
 
 def _json(value: Any) -> Any:
@@ -653,6 +689,8 @@ def score_folder(
     table = _step_output(result, "score", "scores")
     target = out or _scores_path(videos.name)
     table.to_csv(target, index=False)
+    index = _score_reports(table, uri, target.with_name(f"{target.stem}_reports"), side)
+    console.print(f"reports: {index}")
     shown = [c for c in ("sample_id", "status", "score", "predicted", "reason") if c in table]
     print(table[shown].to_string(index=False))
     console.print(f"{len(table)} videos, {(table['status'] == 'scored').sum()} scored -> {target}")
@@ -763,6 +801,28 @@ def adapt_model(
     alias = outcome["alias"] or "no alias"
     colour = "[green]" if outcome["alias"] else "[yellow]"
     console.print(f"{colour}-> {loaded.name} v{outcome['version']} ({alias}): {outcome['reason']}")
+
+
+def _score_reports(table: pd.DataFrame, uri: str, folder: Path, side: str | None) -> Path:
+    """One HTML report a video and an index page linking them (`hawkeye score`)."""
+    from hawkeye.report import render_index, write_report
+    from hawkeye.scoring import cached_sequence, nested_row, video_dataset, video_report
+    from hawkeye.tracking import load, model_summary
+
+    loaded = load(uri, _tracking_uri())
+    meta, dataset = model_summary(loaded), video_dataset(loaded.dataset_config)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for row in table.to_dict("records"):
+        report = video_report(nested_row(row), loaded.model, meta)
+        video = Path(report["video"])
+        seq = cached_sequence(dataset, video, side) if report["status"] == "scored" else None
+        name = f"{row['sample_id']}.html"
+        write_report(report, seq, video, folder / name)
+        entries.append((report, name))
+    index = folder / "index.html"
+    index.write_text(render_index(entries))
+    return index
 
 
 # ---- stages on files: what dvc.yaml runs --------------------------------------------------

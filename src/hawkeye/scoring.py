@@ -6,6 +6,7 @@ control is refused with the reason instead of being scored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,12 +106,14 @@ def score_videos(
     landmarks: LandmarkConfig | None = None,
     progress: bool = True,
     min_measured: float = 0.5,
+    sequences: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Landmarks, QC, features and score for every video; refusals keep their reason.
 
     A model imputes a missing feature with its training median, so a video where most
     features cannot be measured (someone standing still in a gait video) would get the
-    median patient's score: such videos are refused below ``min_measured``.
+    median patient's score: such videos are refused below ``min_measured``. ``sequences``,
+    when given, receives each recording's landmark sequence by sample id.
     """
     cfg = landmarks or landmark_settings(dataset)
     extract = extractors()[dataset.task]
@@ -122,6 +125,8 @@ def score_videos(
             rows.append(row | {"status": "refused", "reason": seq})
             continue
         row |= {"fps": seq.fps, "duration_s": seq.duration_s, "frame_size": seq.frame_size}
+        if sequences is not None:  # the caller draws them (the clinician's report)
+            sequences[sid] = seq
         if dataset.task == "finger_tapping":  # is it finger tapping at all?
             signs = hand_task_signs(seq)
             row |= {"task_signs": signs}
@@ -200,3 +205,40 @@ def _blank(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+# Columns of a scores table that hold a structure per video (the verdict with its reasons,
+# the task signs, the feature row, the frame size), kept as JSON text in a table artifact.
+NESTED = ("assessment", "task_signs", "features", "frame_size")
+
+
+def flat_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its nested cells as JSON text (parquet, MLflow tables, CSV take it)."""
+    out = table.copy()
+    for col in NESTED:
+        if col in out.columns:
+            out[col] = [
+                v if isinstance(v, str) or _blank(v) else json.dumps(v, default=_plain)
+                for v in out[col]
+            ]
+    return out
+
+
+def nested_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of :func:`flat_scores` with its structures back."""
+    return {
+        k: json.loads(v) if k in NESTED and isinstance(v, str) and v[:1] in "[{" else v
+        for k, v in row.items()
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def cached_sequence(dataset: DatasetConfig, video: Path, side: str | None = None) -> Any:
+    """The landmarks of a video already scored, read back from the landmark cache (same
+    settings, same key: no second extraction); None when there are none."""
+    jobs = video_jobs([Path(video)], side)
+    ((_, seq, _),) = video_sequences(jobs, landmark_settings(dataset), progress=False)
+    return None if isinstance(seq, str) else seq

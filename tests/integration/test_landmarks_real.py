@@ -175,9 +175,7 @@ def test_bad_videos_are_quarantined_and_the_rest_come_out(
     rows = [{"clip": v.name, "patient": f"P{i}", "updrs": i % 5} for i, v in enumerate(videos)]
     rows += [
         {"clip": n, "patient": f"Q{i}", "updrs": 1}
-        for i, n in enumerate(
-            ["zero.mp4", "notes.mp4", "truncated.mp4", "missing.mp4", "cut.avi"]
-        )
+        for i, n in enumerate(["zero.mp4", "notes.mp4", "truncated.mp4", "missing.mp4", "cut.avi"])
     ]
     pd.DataFrame(rows).to_csv(folder / "scores.csv", index=False)
     cfg = DatasetConfig(

@@ -240,6 +240,13 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     scores = pd.read_csv(out)
     assert len(scores) == len(list(videos.glob("*.avi")) + list(videos.glob("*.mp4")))
     assert set(scores["status"]) <= {"scored", "refused"}
+    # An index page beside the table links one self-contained report a video.
+    index = (project / "scores_reports" / "index.html").read_text()
+    for sid in scores["sample_id"]:
+        assert f'href="{sid}.html"' in index
+        page = (project / "scores_reports" / f"{sid}.html").read_text()
+        assert 'src="http' not in page and 'href="http' not in page  # nothing fetched
+    assert (project / "reports" / "scores" / f"{clip.stem}_report.html").is_file()  # predict
 
 
 def test_zenml_cli_runs_the_same_pipeline(project: Path) -> None:

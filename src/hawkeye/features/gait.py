@@ -43,6 +43,8 @@ columns in the same order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
@@ -105,11 +107,7 @@ def gait_features(seq: LandmarkSequence) -> dict[str, float]:
     pts = detected_span_xy(seq)  # x, y; first to last detected frame, gaps interpolated
     if len(pts) < _MIN_SECONDS * seq.fps:
         return f
-    leg = _length(pts, ("hip", "knee", "ankle"))
-    arm = _length(pts, ("shoulder", "elbow", "wrist"))
-    hips = pts[:, [POSE["left_hip"], POSE["right_hip"]]].mean(axis=1)
-    shoulders = pts[:, [POSE["left_shoulder"], POSE["right_shoulder"]]].mean(axis=1)
-    torso = float(np.median(np.linalg.norm(shoulders - hips, axis=1)))
+    leg, arm, torso = _body_lengths(pts)
     if not min(leg, arm, torso) > 1e-6:
         return f
 
@@ -117,6 +115,94 @@ def gait_features(seq: LandmarkSequence) -> dict[str, float]:
     f |= _arm_swing(pts, arm, seq.fps)
     f |= _trunk_sway(pts, torso, seq.fps)
     return f
+
+
+@dataclass(frozen=True)
+class GaitSignal:
+    """The per-frame series and step events :func:`gait_features` measures, for plotting.
+
+    Times are seconds from the recording's start; the series cover the detected span
+    (first to last detected frame, from ``first_frame``). ``separation``: fore-aft ankle
+    separation in leg lengths (positive: left foot ahead). ``step_frames`` index it; a
+    step's time is refined between frames. ``step_intervals_s`` and ``stride_amplitude``
+    (leg lengths) belong to each step from the second; ``walking`` marks the intervals
+    counted as steps (the rest are freezes). ``arm_left`` / ``arm_right``: each wrist's
+    position relative to its shoulder along its swing, in arm lengths, centred. Empty
+    arrays and a ``reason`` where the recording cannot support them.
+    """
+
+    first_frame: int
+    times_s: np.ndarray
+    separation: np.ndarray
+    step_frames: np.ndarray
+    step_times_s: np.ndarray
+    step_intervals_s: np.ndarray
+    stride_amplitude: np.ndarray
+    walking: np.ndarray
+    arm_left: np.ndarray
+    arm_right: np.ndarray
+    reason: str = ""
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.step_frames.size)
+
+
+def gait_signal(seq: LandmarkSequence) -> GaitSignal:
+    """Step events, per-step series and arm swing, as :func:`gait_features` finds them."""
+    if seq.layout != LAYOUT:
+        raise LandmarkError(f"gait features need {LAYOUT} landmarks, got {seq.layout}")
+    first = int(np.flatnonzero(seq.presence)[0])
+    pts = detected_span_xy(seq)
+    reason, sep, frames, at, arms = _series(pts, seq.fps)
+    at = at + first / seq.fps
+    intervals = np.diff(at)
+    walking = intervals <= _FREEZE_FACTOR * np.median(intervals) if intervals.size else intervals
+    return GaitSignal(
+        first_frame=first,
+        times_s=(first + np.arange(len(pts))) / seq.fps,
+        separation=sep,
+        step_frames=frames,
+        step_times_s=at,
+        step_intervals_s=intervals,
+        stride_amplitude=np.abs(np.diff(sep[frames])) / 2 if frames.size else np.empty(0),
+        walking=walking.astype(bool),
+        arm_left=arms[0],
+        arm_right=arms[1],
+        reason=reason,
+    )
+
+
+def _series(
+    pts: np.ndarray, fps: float
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """:func:`gait_signal`'s series: (reason, separation, step frames, step times, arms)."""
+    empty, no_steps = np.empty(0), np.empty(0, dtype=np.intp)
+    still = (empty, empty)
+    if len(pts) < _MIN_SECONDS * fps:
+        reason = f"under {_MIN_SECONDS:g} s between the first and last detection"
+        return reason, empty, no_steps, empty, still
+    leg, arm, torso = _body_lengths(pts)
+    if not min(leg, arm, torso) > 1e-6:
+        return "no body size (a limb or the torso of zero length)", empty, no_steps, empty, still
+    along = [_wrist_along(pts, side, fps) for side in ("left", "right")]
+    arms = ((along[0] - np.median(along[0])) / arm, (along[1] - np.median(along[1])) / arm)
+    sep = _separation(pts, leg, fps)
+    events = _step_events(sep, fps)
+    if events is None:
+        return "the feet do not alternate (no walking rhythm)", sep, no_steps, empty, arms
+    frames, at = events
+    reason = "" if len(frames) >= _MIN_STEPS else f"fewer than {_MIN_STEPS} steps found"
+    return reason, sep, frames, at, arms
+
+
+def _body_lengths(pts: np.ndarray) -> tuple[float, float, float]:
+    """Median leg, arm and torso (shoulder midpoint to hip midpoint) lengths."""
+    leg = _length(pts, ("hip", "knee", "ankle"))
+    arm = _length(pts, ("shoulder", "elbow", "wrist"))
+    hips = pts[:, [POSE["left_hip"], POSE["right_hip"]]].mean(axis=1)
+    shoulders = pts[:, [POSE["left_shoulder"], POSE["right_shoulder"]]].mean(axis=1)
+    return leg, arm, float(np.median(np.linalg.norm(shoulders - hips, axis=1)))
 
 
 def _length(points: np.ndarray, chain: tuple[str, str, str]) -> float:
@@ -140,13 +226,18 @@ def _smooth(x: np.ndarray, fps: float, seconds: float = 0.2) -> np.ndarray:
     return savgol_filter(x, window, 2, axis=0) if len(x) > window else x
 
 
-def _steps(pts: np.ndarray, leg: float, fps: float) -> dict[str, float]:
-    """Step timing, stride amplitude and freezing from the fore-aft ankle separation."""
+def _separation(pts: np.ndarray, leg: float, fps: float) -> np.ndarray:
+    """Fore-aft ankle separation (left minus right along the walking axis), in leg lengths."""
     diff = pts[:, POSE["left_ankle"]] - pts[:, POSE["right_ankle"]]
-    sep = _smooth(diff @ _main_axis(diff) / leg, fps)
+    return _smooth(diff @ _main_axis(diff) / leg, fps)
+
+
+def _step_events(sep: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Step frames and their sub-frame times (s), in time order; None when the feet do not
+    alternate (separation range below the minimum)."""
     spread = float(np.percentile(sep, 95) - np.percentile(sep, 5))
     if spread < _MIN_SEPARATION:
-        return {}
+        return None
     opts = {
         "prominence": max(0.3 * spread, 0.5 * _MIN_SEPARATION),
         "distance": max(1, int(0.25 * fps)),
@@ -156,7 +247,16 @@ def _steps(pts: np.ndarray, leg: float, fps: float) -> dict[str, float]:
     peaks = np.concatenate([ahead, behind])
     frac = np.concatenate([refine_peak_times(sep, ahead), refine_peak_times(-sep, behind)])
     order = np.argsort(frac)
-    peaks, times = peaks[order], frac[order] / fps
+    return peaks[order], frac[order] / fps
+
+
+def _steps(pts: np.ndarray, leg: float, fps: float) -> dict[str, float]:
+    """Step timing, stride amplitude and freezing from the fore-aft ankle separation."""
+    sep = _separation(pts, leg, fps)
+    events = _step_events(sep, fps)
+    if events is None:
+        return {}
+    peaks, times = events
     if len(peaks) < _MIN_STEPS:
         return {"gait_n_steps": float(len(peaks))}
 
@@ -179,12 +279,17 @@ def _steps(pts: np.ndarray, leg: float, fps: float) -> dict[str, float]:
     return f
 
 
+def _wrist_along(pts: np.ndarray, side: str, fps: float) -> np.ndarray:
+    """The wrist's position relative to its shoulder along its main axis of motion."""
+    rel = _smooth(pts[:, POSE[f"{side}_wrist"]] - pts[:, POSE[f"{side}_shoulder"]], fps)
+    return rel @ _main_axis(rel)
+
+
 def _arm_swing(pts: np.ndarray, arm: float, fps: float) -> dict[str, float]:
     """Fore-aft wrist excursion relative to the shoulder, per side, and its asymmetry."""
     swing = {}
     for side in ("left", "right"):
-        rel = _smooth(pts[:, POSE[f"{side}_wrist"]] - pts[:, POSE[f"{side}_shoulder"]], fps)
-        along = rel @ _main_axis(rel)
+        along = _wrist_along(pts, side, fps)
         swing[side] = float(np.percentile(along, 95) - np.percentile(along, 5)) / arm
     left, right = swing["left"], swing["right"]
     larger = max(left, right)

@@ -96,6 +96,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -157,8 +158,8 @@ def _feature_names() -> tuple[str, ...]:
 FEATURE_NAMES = _feature_names()
 
 
-def park_features(seq: LandmarkSequence) -> dict[str, float]:
-    """PARK's feature row for one recording of the hand that taps (NaN where undefined)."""
+def _frame_size(seq: LandmarkSequence) -> tuple[int, int]:
+    """The frame size PARK's pixel angle needs; LandmarkError for another layout or none."""
     if seq.layout != LAYOUT:
         raise LandmarkError(
             f"PARK's finger-tapping features need {LAYOUT} landmarks, got {seq.layout}"
@@ -169,8 +170,13 @@ def park_features(seq: LandmarkSequence) -> dict[str, float]:
             "frame size (width, height); give width and height (annotation columns or the "
             "landmark file's own) for this recording"
         )
+    return seq.frame_size
+
+
+def park_features(seq: LandmarkSequence) -> dict[str, float]:
+    """PARK's feature row for one recording of the hand that taps (NaN where undefined)."""
     row = dict.fromkeys(FEATURE_NAMES, math.nan)
-    angle, wrist = _angle_and_wrist(seq.points, seq.presence, *seq.frame_size)
+    angle, wrist = _angle_and_wrist(seq.points, seq.presence, *_frame_size(seq))
     denoised = _denoise(angle)
     if denoised is None:
         return row
@@ -194,6 +200,55 @@ def park_features(seq: LandmarkSequence) -> dict[str, float]:
                     row[f"{count}_{variant}"] / n_peaks if n_peaks else math.nan
                 )
     return {name: float(row[name]) for name in FEATURE_NAMES}
+
+
+@dataclass(frozen=True)
+class ParkSignal:
+    """The angle signal :func:`park_features` measures and the taps it counts, for plotting.
+
+    ``times_s``, ``angle_deg``: the denoised angle over the kept run (seconds from the
+    recording's start, PARK's frame time). ``peaks``: indices into it of the counted taps
+    (empty when the tap search failed or kept fewer than two, where the tap features are
+    NaN). ``amplitudes``: the angle at each tap; ``periods``: seconds between taps.
+    ``first_frame``: the kept run's first frame. ``recording_angle_deg``: the raw angle of
+    every frame of the recording, NaN where there is none.
+    """
+
+    times_s: np.ndarray
+    angle_deg: np.ndarray
+    peaks: np.ndarray
+    amplitudes: np.ndarray
+    periods: np.ndarray
+    first_frame: int
+    frame_s: float
+    recording_angle_deg: np.ndarray
+
+    @property
+    def n_taps(self) -> int:
+        return int(self.peaks.size)
+
+
+def park_signal(seq: LandmarkSequence) -> ParkSignal:
+    """The kept run of PARK's angle and its taps, exactly as :func:`park_features` finds them."""
+    angle, _ = _angle_and_wrist(seq.points, seq.presence, *_frame_size(seq))
+    frame_s = seq.duration_s / seq.n_frames
+    denoised = _denoise(angle)
+    run = slice(0, 0) if denoised is None else _longest_detected_run(denoised)
+    signal = np.empty(0) if denoised is None else denoised[run]
+    peaks = _tap_peaks(signal, frame_s) if signal.size else None
+    if peaks is None or peaks.size < 2:
+        peaks = np.empty(0, dtype=np.intp)
+    first = int(run.start or 0)
+    return ParkSignal(
+        times_s=(first + np.arange(signal.size)) * frame_s,
+        angle_deg=signal,
+        peaks=peaks,
+        amplitudes=signal[peaks],
+        periods=np.diff(peaks) * frame_s,
+        first_frame=first,
+        frame_s=frame_s,
+        recording_angle_deg=np.where(angle == _MISSING, np.nan, angle),
+    )
 
 
 # --- the angle signal -------------------------------------------------------------------

@@ -7,8 +7,11 @@ promotion; ``challenger`` marks the latest version that did not pass.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -25,6 +28,7 @@ from mlflow.tracking import MlflowClient
 
 from hawkeye.config import GateConfig
 from hawkeye.gate import Champion, Decision, decide
+from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 
 TAG_DATASET = "hawkeye.dataset_config"
@@ -123,6 +127,42 @@ def register_model(
     ``external`` is the outcome of the gate's external-set check, when it names one.
     """
     client = MlflowClient()
+    with model_lock(name):  # two runs of one model must not both read "no champion yet"
+        return _register_locked(
+            client, model, example, name, report, split_hash, gate, tags, external
+        )
+
+
+@contextmanager
+def model_lock(name: str) -> Iterator[None]:
+    """An exclusive lock per registered model name, between processes on this machine.
+
+    The gate reads the champion, registers, then moves the alias; without the lock two
+    first runs in parallel both find no champion and the later silently takes the alias.
+    Runs on other machines are caught by the re-check after registering (see below).
+    """
+    folder = state_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    with open(folder / f"{safe}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _register_locked(
+    client: MlflowClient,
+    model: Any,
+    example: pd.DataFrame,
+    name: str,
+    report: dict[str, Any],
+    split_hash: str,
+    gate: GateConfig,
+    tags: dict[str, str],
+    external: tuple[bool, str] | None,
+) -> dict[str, Any]:
     champion = current_champion(client, name, gate.metric)
     decision: Decision = decide(report, split_hash, champion, gate, external)
     if hasattr(model, "predict_details"):
@@ -150,6 +190,13 @@ def register_model(
         **baselines,
     }
     version_ = log_registered_model(model, example, name, version_tags)
+    # Compare-and-set: a champion that appeared while this version was logged (another
+    # machine's run) is compared with before the alias moves.
+    now = current_champion(client, name, gate.metric)
+    if (now.version if now else None) != (champion.version if champion else None):
+        champion, decision = now, decide(report, split_hash, now, gate, external)
+        client.set_model_version_tag(name, version_, "gate.decision", decision.alias)
+        client.set_model_version_tag(name, version_, "gate.reason", decision.reason)
     client.set_registered_model_alias(name, decision.alias, version_)
     mlflow.set_tags(
         {
