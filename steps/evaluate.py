@@ -13,6 +13,7 @@ from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 logger = get_logger(__name__)
 
@@ -25,6 +26,7 @@ def evaluate(
     landmark_quarantine: pd.DataFrame,
     dataset: dict,
 ) -> Annotated[dict[str, Any], "report"]:
+    mark_process()
     cfg = DatasetConfig.model_validate(dataset)
     report = evaluate_predictions(predictions, cfg.min_label, cfg.max_label)
     report["split_hash"] = split_hash(folds)

@@ -8,6 +8,7 @@ from zenml import log_metadata, step
 from hawkeye.config import DatasetConfig
 from hawkeye.data.ingest import ingest as ingest_dataset
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 @step(cache_policy=DOMAIN_CACHE)
@@ -15,6 +16,7 @@ def ingest(
     dataset: dict, fingerprint: str
 ) -> tuple[Annotated[pd.DataFrame, "manifest"], Annotated[pd.DataFrame, "ingest_quarantine"]]:
     """``fingerprint`` (the data's content hash) is only here so changed data misses the cache."""
+    mark_process()
     result = ingest_dataset(DatasetConfig.model_validate(dataset))
     log_metadata(
         metadata={

@@ -8,6 +8,7 @@ from zenml import log_metadata, step
 from hawkeye.config import DatasetConfig
 from hawkeye.features.extract import build_features
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 @step(cache_policy=DOMAIN_CACHE)
@@ -15,6 +16,7 @@ def landmark(
     manifest: pd.DataFrame, dataset: dict, landmarks: bool = True
 ) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:
     """``landmarks=False`` for zero-shot video scorers, which need the videos, not landmarks."""
+    mark_process()
     result = build_features(manifest, DatasetConfig.model_validate(dataset), landmarks)
     log_metadata(
         metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)}

@@ -14,6 +14,7 @@ from hawkeye.metrics import flat_metrics
 from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 logger = get_logger(__name__)
 
@@ -37,6 +38,7 @@ def register(
 ) -> Annotated[dict[str, Any], "registration"]:
     """``dataset`` rides along on the model version so `hawkeye predict` knows the task and
     landmark settings a new video must be processed with."""
+    mark_process()
     cfg = RegisterConfig.model_validate(registry)
     data_cfg = DatasetConfig.model_validate(dataset)
     context = {TAG_DATASET: data_cfg.model_dump_json(), TAG_TASK: data_cfg.task}

@@ -12,6 +12,7 @@ from hawkeye.data.videos import scan_folder
 from hawkeye.scoring import flat_scores, score_videos
 from hawkeye.tracking import load
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
@@ -20,6 +21,7 @@ def score(
 ) -> Annotated[pd.DataFrame, "scores"]:
     """``model_uri`` names a concrete version and ``folder_fingerprint`` the folder's files, so a
     moved alias or a new video misses the cache."""
+    mark_process()
     loaded = load(model_uri)
     dataset = DatasetConfig.model_validate(loaded.dataset_config)
     table = flat_scores(score_videos(loaded.model, dataset, scan_folder(Path(videos)), side))

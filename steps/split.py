@@ -8,10 +8,12 @@ from zenml import log_metadata, step
 from hawkeye.config import SplitConfig
 from hawkeye.splits import make_folds, split_hash
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 @step(cache_policy=DOMAIN_CACHE)
 def split(features: pd.DataFrame, split: dict) -> Annotated[pd.DataFrame, "folds"]:
+    mark_process()
     folds = make_folds(features, SplitConfig.model_validate(split))
     log_metadata(
         metadata={

@@ -12,6 +12,7 @@ from hawkeye.config import DatasetConfig, ModelConfig
 from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
 from hawkeye.training import cross_validate
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 def _with_secret(cfg: ModelConfig) -> ModelConfig:
@@ -34,6 +35,7 @@ def _with_secret(cfg: ModelConfig) -> ModelConfig:
 def train(
     features: pd.DataFrame, folds: pd.DataFrame, model: dict, dataset: dict, fingerprint: str
 ) -> tuple[Annotated[Any, "model"], Annotated[pd.DataFrame, "predictions"]]:
+    mark_process()
     model_cfg = _with_secret(ModelConfig.model_validate(model))
     data_cfg = DatasetConfig.model_validate(dataset)
     mlflow.set_tags({**lineage_tags(fingerprint), "dataset": data_cfg.name, "task": data_cfg.task})

@@ -11,6 +11,7 @@ from hawkeye.paths import state_dir
 from hawkeye.tracking import log_trial
 from hawkeye.tuning import tune as run_study
 from steps.cache import DOMAIN_CACHE
+from steps.run_state import mark_process
 
 
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE, enable_cache=False)
@@ -24,6 +25,7 @@ def tune(
     storage: str | None = None,
 ) -> Annotated[dict[str, Any], "best"]:
     """``storage`` defaults to a sqlite file in the state folder (shared filesystem on SLURM)."""
+    mark_process()
     model_cfg = ModelConfig.model_validate(model)
     data_cfg = DatasetConfig.model_validate(dataset)
     reg = RegisterConfig.model_validate(registry)

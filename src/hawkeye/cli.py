@@ -114,6 +114,20 @@ def _ensure_stack(stack: str | None) -> str:
     return Client().active_stack.name
 
 
+def _sweep_stale_runs() -> None:
+    """Close the runs an earlier, killed process left RUNNING (MLflow) / running (ZenML)."""
+    from hawkeye.tracking.stale import sweep_mlflow
+    from pipelines.run_state import sweep_zenml
+
+    closed = sweep_mlflow(_tracking_uri())
+    failed = sweep_zenml()
+    if closed or failed:
+        console.print(
+            f"[yellow]closed {len(closed)} MLflow run(s) and {len(failed)} ZenML run(s) "
+            f"whose process had died ({', '.join(failed) or 'MLflow only'})[/yellow]"
+        )
+
+
 def _step_output(run: Any, step: str, name: str) -> Any:
     outputs = run.steps[step].outputs[name]
     return (outputs[0] if isinstance(outputs, list) else outputs).load()
@@ -211,6 +225,7 @@ def run(
         console.print(f"[red]Unknown model {unknown[0]!r}[/red]; known: {', '.join(known)} or all")
         raise typer.Exit(2)
     stack_name = _ensure_stack(stack or _stack_for(path))
+    _sweep_stale_runs()
     runs = []
     for path_i in [_with_model(path, n) for n in names] or [path]:
         result, wall = _train(path_i, cache)
