@@ -70,7 +70,7 @@ def register(
         report,
         report["split_hash"],
         cfg.gate,
-        lineage_tags(fingerprint) | context,
+        lineage_tags(fingerprint, resolve_data_path(data_cfg.path)) | context,
         external,
     )
     logger.info(

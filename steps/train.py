@@ -9,6 +9,7 @@ from zenml import step
 from zenml.client import Client
 
 from hawkeye.config import DatasetConfig, ModelConfig
+from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
 from hawkeye.training import cross_validate
 from steps.cache import DOMAIN_CACHE
@@ -38,7 +39,8 @@ def train(
     mark_process()
     model_cfg = _with_secret(ModelConfig.model_validate(model))
     data_cfg = DatasetConfig.model_validate(dataset)
-    mlflow.set_tags({**lineage_tags(fingerprint), "dataset": data_cfg.name, "task": data_cfg.task})
+    lineage = lineage_tags(fingerprint, resolve_data_path(data_cfg.path))
+    mlflow.set_tags({**lineage, "dataset": data_cfg.name, "task": data_cfg.task})
     mlflow.log_params(
         {
             "model": model_cfg.name,

@@ -400,8 +400,12 @@ def data_generate(
     """Write a synthetic dataset (byte-identical for the same settings)."""
     from hawkeye.data.fingerprint import generator
 
-    folder = out or Path("data/raw") / (
-        "synthetic_tapping" if task == "finger_tapping" else f"synthetic_{task}"
+    # Each embedded set lives in its own DVC-tracked folder (data.dvc: data/raw,
+    # data/gait.dvc: data/gait), so generating one never changes the other's data version.
+    folder = out or (
+        Path("data/raw/synthetic_tapping")
+        if task == "finger_tapping"
+        else Path(f"data/{task}/synthetic_{task}")
     )
     try:
         make = generator(task)

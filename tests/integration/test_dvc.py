@@ -20,6 +20,10 @@ def test_repro_on_a_fresh_clone(project: Path) -> None:
     # `dvc commit` re-hashes data/raw into data.dvc: git must see no difference.
     run(["dvc", "commit", "-f", "data.dvc"], project, env)
     run(["git", "diff", "--exit-code", "data.dvc"], project, env)
+    # The gait demo's data has its own .dvc file: generating it changes neither.
+    run(["hawkeye", "data", "generate", "--task", "gait"], project, env)
+    run(["dvc", "commit", "-f", "data/gait.dvc"], project, env)
+    run(["git", "diff", "--exit-code", "data.dvc", "data/gait.dvc"], project, env)
 
     first = run(["dvc", "repro"], project, env).stdout
     assert "Running stage 'train'" in first
@@ -39,3 +43,31 @@ def test_repro_on_a_fresh_clone(project: Path) -> None:
     assert ran == {"train", "evaluate"}
     dag = run(["dvc", "dag", "--md"], project, env).stdout
     assert "ingest" in dag and "evaluate" in dag
+
+
+def test_data_version_names_what_identifies_the_data(tmp_path: Path) -> None:
+    """DVC's md5 only while the tracked folder holds what its .dvc file records."""
+    import subprocess
+
+    from hawkeye.provenance import data_version
+
+    root = tmp_path / "repo"
+    (root / "data" / "raw" / "set").mkdir(parents=True)
+    (root / "data" / "raw" / "set" / "a.csv").write_text("x\n1\n")
+    for cmd in (["git", "init", "-q"], ["dvc", "init", "-q"], ["dvc", "add", "-q", "data/raw"]):
+        subprocess.run(cmd, cwd=root, check=True, capture_output=True)
+    md5 = yaml.safe_load((root / "data" / "raw.dvc").read_text())["outs"][0]["md5"]
+    import os
+
+    here = os.getcwd()
+    os.chdir(root)  # project_root() is found from the working directory
+    try:
+        assert data_version(root / "data/raw/set/a.csv", "fp") == ("dvc data/raw.dvc", md5)
+        (root / "data" / "raw" / "set" / "b.csv").write_text("y\n")
+        kind, value = data_version(root / "data/raw/set/a.csv", "fp")
+        assert value == "fp" and "data/raw.dvc changed since committed" in kind
+        outside = root / "elsewhere.csv"
+        outside.write_text("z\n")
+        assert data_version(outside, "fp2") == ("content fingerprint (not DVC-tracked)", "fp2")
+    finally:
+        os.chdir(here)

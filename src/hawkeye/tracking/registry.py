@@ -257,7 +257,7 @@ def _row(mv: ModelVersion, aliases: dict[str, list[str]] | None = None) -> dict[
         "aliases": ",".join(sorted((aliases or {}).get(str(mv.version), mv.aliases))),
         **{m: _num(mv.tags.get(f"metric.{m}")) for m in SHOWN_METRICS},
         "split": mv.tags.get(TAG_SPLIT, ""),
-        "data": mv.tags.get(TAG_DATA, "")[:12],
+        "data": _data_version(mv.tags),
         "commit": mv.tags.get(TAG_COMMIT, "")[:12],
         "created": datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).strftime(
             "%Y-%m-%d %H:%M"
@@ -268,6 +268,12 @@ def _row(mv: ModelVersion, aliases: dict[str, list[str]] | None = None) -> dict[
         "external": _external(mv.tags),
         "base": mv.tags.get("lineage.base_version", ""),
     }
+
+
+def _data_version(tags: dict[str, str]) -> str:
+    """``dvc:<md5>`` or ``content:<fingerprint>`` (12 characters): what identifies the data."""
+    kind = tags.get("hawkeye.data_version_kind", "dvc")
+    return f"{'dvc' if kind.startswith('dvc') else 'content'}:{tags.get(TAG_DATA, '')[:12]}"
 
 
 def _external(tags: dict[str, str]) -> str:

@@ -28,10 +28,11 @@ from hawkeye.metrics import (
     summary_table,
 )
 from hawkeye.paths import state_dir
-from hawkeye.provenance import code_version, dvc_data_md5, git_commit
+from hawkeye.provenance import code_version, data_version, dvc_data_md5, git_commit
 
 TAG_SPLIT = "hawkeye.split_hash"
 TAG_DATA = "hawkeye.data_dvc_md5"
+TAG_DATA_KIND = "hawkeye.data_version_kind"
 TAG_FINGERPRINT = "hawkeye.data_fingerprint"
 TAG_COMMIT = "hawkeye.git_commit"
 TAG_CODE = "hawkeye.code_version"
@@ -69,10 +70,22 @@ def ensure_experiment(name: str, tracking_uri: str, artifact_root: str) -> str:
     )
 
 
-def lineage_tags(fingerprint: str) -> dict[str, str]:
+def lineage_tags(fingerprint: str, dataset_path: Path | None = None) -> dict[str, str]:
+    """Commit, code hash and the data version that identifies *this* dataset.
+
+    ``hawkeye.data_dvc_md5`` is the md5 of the DVC output holding the dataset (which
+    ``.dvc`` file: ``hawkeye.data_version_kind``), or the content fingerprint when DVC does
+    not track it; never the md5 of an unrelated ``data.dvc``.
+    """
+    kind, value = (
+        data_version(dataset_path, fingerprint)
+        if dataset_path is not None
+        else ("dvc data.dvc", dvc_data_md5())
+    )
     return {
         TAG_COMMIT: git_commit(),
-        TAG_DATA: dvc_data_md5(),
+        TAG_DATA: value,
+        TAG_DATA_KIND: kind,
         TAG_FINGERPRINT: fingerprint,
         TAG_CODE: code_version(),
     }
