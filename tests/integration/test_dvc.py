@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def test_data_version_names_what_identifies_the_data(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     (root / "data" / "raw" / "set").mkdir(parents=True)
     (root / "data" / "raw" / "set" / "a.csv").write_text("x\n1\n")
-    for cmd in (["git", "init", "-q"], ["dvc", "init", "-q"], ["dvc", "add", "-q", "data/raw"]):
+    dvc = [sys.executable, "-m", "dvc"]
+    for cmd in (["git", "init", "-q"], [*dvc, "init", "-q"], [*dvc, "add", "-q", "data/raw"]):
         subprocess.run(cmd, cwd=root, check=True, capture_output=True)
     md5 = yaml.safe_load((root / "data" / "raw.dvc").read_text())["outs"][0]["md5"]
     import os
