@@ -948,7 +948,12 @@ def stage_evaluate(
     reports: Path = typer.Option(Path("reports/demo"), help="metrics and plots folder"),
 ) -> None:
     """predictions -> metrics.json, confusion.png, predictions.csv (beside the baselines)."""
-    from hawkeye.metrics import confusion_figure, evaluate_predictions, summary_table
+    from hawkeye.metrics import (
+        confusion_figure,
+        evaluate_predictions,
+        predicted_vs_rated_figure,
+        summary_table,
+    )
     from hawkeye.splits import split_hash
 
     cfg = _params(params)
@@ -962,9 +967,12 @@ def stage_evaluate(
     metrics["split_hash"] = split_hash(pd.read_parquet(work / "folds.parquet"))
     (reports / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     predictions.to_csv(reports / "predictions.csv", index=False)
-    confusion_figure(
+    y, score, lo, hi = (
         predictions["label"], predictions["score"], cfg.dataset.min_label, cfg.dataset.max_label
-    ).savefig(reports / "confusion.png")
+    )
+    # PNG plots: `dvc plots show` embeds them as images, so the page needs no CDN (vega).
+    confusion_figure(y, score, lo, hi).savefig(reports / "confusion.png")
+    predicted_vs_rated_figure(y, score, lo, hi).savefig(reports / "predicted_vs_rated.png")
     print(summary_table(report))
 
 

@@ -33,6 +33,8 @@ def test_metrics_diff_and_plots_across_commits(project: Path) -> None:
     shown = run(["dvc", "plots", "show"], project, env)
     assert "failed" not in shown.stdout + shown.stderr
     html = (project / "dvc_plots" / "index.html").read_text()
-    assert "predictions.csv" in html and "confusion" in html
+    assert "predicted_vs_rated" in html and "confusion" in html
+    assert 'src="http' not in html  # image plots only: the page loads nothing from a CDN
+    assert "dvc_plots" not in run(["git", "status", "--porcelain"], project, env).stdout
     plots_diff = run(["dvc", "plots", "diff", "HEAD"], project, env)
     assert "failed to load" not in plots_diff.stdout + plots_diff.stderr
