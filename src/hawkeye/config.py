@@ -180,6 +180,23 @@ class SplitConfig(_Strict):
 ZERO_SHOT = ("vlm", "vlm_api")
 
 
+class ApplicabilityConfig(_Strict):
+    """When a score is flagged or refused as outside what the model was trained on
+    (hawkeye.applicability.ApplicabilityDomain); stored with the model at training."""
+
+    margin_iqr: float = Field(0.1, ge=0, description="tolerance beyond a feature's range (IQR)")
+    novelty_quantile: float = Field(
+        0.01, ge=0, le=1, description="flag a combination rarer than this share of training"
+    )
+    refuse_outside_share: float = Field(
+        0.25, ge=0, le=1, description="refuse past this share of features far out of range"
+    )
+    refuse_far_iqr: float = Field(1.0, ge=0, description="'far out of range': beyond this many IQR")
+    refuse_missing_share: float = Field(
+        0.5, ge=0, le=1, description="refuse when more features than this are missing"
+    )
+
+
 class ModelConfig(_Strict):
     name: Literal[
         "random_forest",
@@ -202,6 +219,7 @@ class ModelConfig(_Strict):
     )
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+    applicability: ApplicabilityConfig = Field(default_factory=ApplicabilityConfig)
 
     @model_validator(mode="after")
     def _sequence_params(self) -> ModelConfig:

@@ -116,7 +116,9 @@ def cross_validate(
     )
     predictions = pd.concat(out, ignore_index=True)
     # What the final model knows of its training inputs: applicability, interval, labels.
-    final = describe_training(final, data, features, predictions, task)
+    final = describe_training(
+        final, data, features, predictions, task, cfg.applicability.model_dump()
+    )
     return TrainResult(final, predictions, time.perf_counter() - start)
 
 

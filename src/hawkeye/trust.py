@@ -52,11 +52,15 @@ def describe_training(
     features: list[str],
     predictions: pd.DataFrame,
     task: str,
+    applicability: dict[str, float] | None = None,
 ) -> Any:
-    """Attach the training description to ``model`` (the final fit) and return it."""
+    """Attach the training description to ``model`` (the final fit) and return it.
+
+    ``applicability``: the thresholds of :class:`ApplicabilityDomain` (``model.applicability``
+    in a run configuration)."""
     if not isinstance(model, ScoreModel):
         return model
-    model.applicability_ = ApplicabilityDomain().fit(
+    model.applicability_ = ApplicabilityDomain(**(applicability or {})).fit(
         table[features].apply(pd.to_numeric, errors="coerce"), conditions_for(task, table)
     )
     labels = table["label"].to_numpy(dtype=float)

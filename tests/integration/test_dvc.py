@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -25,6 +26,17 @@ def test_repro_on_a_fresh_clone(project: Path) -> None:
     run(["hawkeye", "data", "generate", "--task", "gait"], project, env)
     run(["dvc", "commit", "-f", "data/gait.dvc"], project, env)
     run(["git", "diff", "--exit-code", "data.dvc", "data/gait.dvc"], project, env)
+
+    # The committed dvc.lock was made by the committed code and params: no stage's inputs
+    # differ from what it records (outputs are missing on a fresh clone, which is fine).
+    status = json.loads(run(["dvc", "status", "--json"], project, env).stdout or "{}")
+    stale = {
+        stage: change["changed deps"]
+        for stage, changes in status.items()
+        for change in changes
+        if isinstance(change, dict) and "changed deps" in change
+    }
+    assert not stale, f"dvc.lock is stale against the committed code (run dvc repro): {stale}"
 
     first = run(["dvc", "repro"], project, env).stdout
     assert "Running stage 'train'" in first
