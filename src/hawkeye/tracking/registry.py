@@ -128,9 +128,55 @@ def register_model(
     """
     client = MlflowClient()
     with model_lock(name):  # two runs of one model must not both read "no champion yet"
-        return _register_locked(
-            client, model, example, name, report, split_hash, gate, tags, external
+        champion = current_champion(client, name, gate.metric)
+        decision: Decision = decide(report, split_hash, champion, gate, external)
+        if hasattr(model, "predict_details"):
+            tags = {
+                **tags,
+                "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),
+            }
+        pooled = report["pooled"]["model"]
+        baselines = {
+            f"baseline.{who.removeprefix('baseline_')}.{k}": f"{v:.6g}"
+            for who, metrics in report["pooled"].items()
+            if who != "model"
+            for k, v in metrics.items()
+            if k in ("mae", "exact_acc") and math.isfinite(v)
+        }
+        version_tags = {
+            **tags,
+            TAG_SPLIT: split_hash,
+            "gate.decision": decision.alias,
+            "gate.reason": decision.reason,
+            "model.type": _model_type(model),
+            "evaluation.n_recordings": str(report.get("n_samples", "")),
+            "evaluation.n_subjects": str(report.get("n_subjects", "")),
+            **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
+            **baselines,
+        }
+        version_ = log_registered_model(model, example, name, version_tags)
+        # Compare-and-set: a champion that appeared while this version was logged (another
+        # machine's run) is compared with before the alias moves.
+        now = current_champion(client, name, gate.metric)
+        if (now.version if now else None) != (champion.version if champion else None):
+            champion, decision = now, decide(report, split_hash, now, gate, external)
+            client.set_model_version_tag(name, version_, "gate.decision", decision.alias)
+            client.set_model_version_tag(name, version_, "gate.reason", decision.reason)
+        client.set_registered_model_alias(name, decision.alias, version_)
+        mlflow.set_tags(
+            {
+                "gate.decision": decision.alias,
+                "gate.reason": decision.reason,
+                "registered_version": version_,
+            }
         )
+        return {
+            "model_name": name,
+            "version": version_,
+            "alias": decision.alias,
+            "reason": decision.reason,
+            "previous_champion": champion.version if champion else None,
+        }
 
 
 @contextmanager
@@ -139,7 +185,7 @@ def model_lock(name: str) -> Iterator[None]:
 
     The gate reads the champion, registers, then moves the alias; without the lock two
     first runs in parallel both find no champion and the later silently takes the alias.
-    Runs on other machines are caught by the re-check after registering (see below).
+    Runs on other machines are caught by register_model's re-check after registering.
     """
     folder = state_dir() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,68 +196,6 @@ def model_lock(name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _register_locked(
-    client: MlflowClient,
-    model: Any,
-    example: pd.DataFrame,
-    name: str,
-    report: dict[str, Any],
-    split_hash: str,
-    gate: GateConfig,
-    tags: dict[str, str],
-    external: tuple[bool, str] | None,
-) -> dict[str, Any]:
-    champion = current_champion(client, name, gate.metric)
-    decision: Decision = decide(report, split_hash, champion, gate, external)
-    if hasattr(model, "predict_details"):
-        tags = {
-            **tags,
-            "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),
-        }
-    pooled = report["pooled"]["model"]
-    baselines = {
-        f"baseline.{who.removeprefix('baseline_')}.{k}": f"{v:.6g}"
-        for who, metrics in report["pooled"].items()
-        if who != "model"
-        for k, v in metrics.items()
-        if k in ("mae", "exact_acc") and math.isfinite(v)
-    }
-    version_tags = {
-        **tags,
-        TAG_SPLIT: split_hash,
-        "gate.decision": decision.alias,
-        "gate.reason": decision.reason,
-        "model.type": _model_type(model),
-        "evaluation.n_recordings": str(report.get("n_samples", "")),
-        "evaluation.n_subjects": str(report.get("n_subjects", "")),
-        **{f"metric.{k}": f"{v:.6g}" for k, v in pooled.items()},
-        **baselines,
-    }
-    version_ = log_registered_model(model, example, name, version_tags)
-    # Compare-and-set: a champion that appeared while this version was logged (another
-    # machine's run) is compared with before the alias moves.
-    now = current_champion(client, name, gate.metric)
-    if (now.version if now else None) != (champion.version if champion else None):
-        champion, decision = now, decide(report, split_hash, now, gate, external)
-        client.set_model_version_tag(name, version_, "gate.decision", decision.alias)
-        client.set_model_version_tag(name, version_, "gate.reason", decision.reason)
-    client.set_registered_model_alias(name, decision.alias, version_)
-    mlflow.set_tags(
-        {
-            "gate.decision": decision.alias,
-            "gate.reason": decision.reason,
-            "registered_version": version_,
-        }
-    )
-    return {
-        "model_name": name,
-        "version": version_,
-        "alias": decision.alias,
-        "reason": decision.reason,
-        "previous_champion": champion.version if champion else None,
-    }
 
 
 def _model_type(model: Any) -> str:
