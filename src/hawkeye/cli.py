@@ -1,6 +1,6 @@
 """``hawkeye``: run pipelines, bring stacks up, and the stage commands that dvc.yaml calls.
 
-One of the two adapter modules of the domain (DESIGN.md): it may launch a
+One of the two adapter modules of the domain (docs/ARCHITECTURE.md): it may launch a
 ZenML pipeline or bring a stack up; everything it computes comes from the
 same functions the ZenML steps call.
 """

@@ -1,1 +1,1 @@
-"""Readers that turn each source format into the manifest contract of DESIGN.md."""
+"""Readers that turn each source format into the manifest contract of docs/ARCHITECTURE.md."""

@@ -1,4 +1,4 @@
-"""MLflow adapter (DESIGN.md: with cli.py, the only part of the domain that reaches outside).
+"""MLflow adapter (docs/ARCHITECTURE.md: with cli.py, the only part of the domain that reaches outside).
 
 ``runs`` logs into the active MLflow run that ZenML's experiment tracker or
 the CLI starts; ``registry`` holds the model registry with its aliases.

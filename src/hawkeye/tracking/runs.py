@@ -1,6 +1,6 @@
 """MLflow runs: where the store lives, lineage tags, evaluation and quality logging.
 
-One of the two modules of the domain that reach outside (DESIGN.md). Every
+One of the two modules of the domain that reach outside (docs/ARCHITECTURE.md). Every
 function logs into the *active* MLflow run, which ZenML's experiment tracker
 or the CLI starts, so the same code serves both.
 """
