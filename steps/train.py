@@ -56,7 +56,7 @@ def train(
         features, folds, model_cfg, data_cfg.min_label, data_cfg.max_label, task=data_cfg.task
     )
     log_training_inputs(
-        result.model, features, data_cfg.name, fingerprint, source=str(data_cfg.path)
+        result.model, features, data_cfg.name, fingerprint, str(resolve_data_path(data_cfg.path))
     )
     mlflow.log_metrics(
         {

@@ -968,7 +968,10 @@ def stage_evaluate(
     (reports / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     predictions.to_csv(reports / "predictions.csv", index=False)
     y, score, lo, hi = (
-        predictions["label"], predictions["score"], cfg.dataset.min_label, cfg.dataset.max_label
+        predictions["label"],
+        predictions["score"],
+        cfg.dataset.min_label,
+        cfg.dataset.max_label,
     )
     # PNG plots: `dvc plots show` embeds them as images, so the page needs no CDN (vega).
     confusion_figure(y, score, lo, hi).savefig(reports / "confusion.png")

@@ -40,7 +40,8 @@ class QuietFilter(logging.Filter):
             return True
         if record.name.startswith("zenml"):
             return bool(_KEPT.search(record.getMessage()))
-        return record.name.startswith("hawkeye")
+        # Hawkeye's own INFO, and its stacks' (e.g. "Submitted step train as SLURM job 7").
+        return record.name.startswith(("hawkeye", "stacks"))
 
 
 def quiet(verbose: bool) -> None:

@@ -291,7 +291,7 @@ def test_sequence_net_and_one_class_autoencoder_run_and_register(project: Path) 
     )
     client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
 
-    out = run(["hawkeye", "run", "tiny_tcn"], project, env).stdout
+    out = run(["hawkeye", "run", "tiny_tcn"], project, env).stderr  # the summary: console
     assert _last_run(project, env)["status"] == "completed"
     (mlrun,) = top_level_runs(client, "tiny-tapping")
     metrics, params = mlrun.data.metrics, mlrun.data.params
@@ -300,7 +300,7 @@ def test_sequence_net_and_one_class_autoencoder_run_and_register(project: Path) 
     assert version.run_id == mlrun.info.run_id
     assert "qwk" in out
 
-    out = run(["hawkeye", "run", "tiny_ae"], project, env).stdout
+    out = run(["hawkeye", "run", "tiny_ae"], project, env).stderr
     status = _last_run(project, env)
     assert status["status"] == "completed"
     (mlrun,) = top_level_runs(client, "tiny-oneclass")

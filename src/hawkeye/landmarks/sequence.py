@@ -1,4 +1,4 @@
-"""The landmark contract of docs/ARCHITECTURE.md: float32 ``[frames, joints, 3]``, presence, layout, fps."""
+"""The landmark contract (docs/ARCHITECTURE.md): float32 ``[frames, joints, 3]``, presence, fps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MLflow adapter (docs/ARCHITECTURE.md: with cli.py, the only part of the domain that reaches outside).
+"""MLflow adapter: with cli.py, the only domain part that reaches outside (docs/ARCHITECTURE.md).
 
 ``runs`` logs into the active MLflow run that ZenML's experiment tracker or
 the CLI starts; ``registry`` holds the model registry with its aliases.

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from hawkeye.metrics import (
@@ -143,9 +144,12 @@ def log_training_inputs(
     """
     import mlflow.data
 
-    dataset = mlflow.data.from_pandas(
-        features, source=source, name=name, digest=digest[:36], targets="label"
-    )
+    try:
+        dataset = mlflow.data.from_pandas(
+            features, source=source, name=name, digest=digest[:36], targets="label"
+        )
+    except MlflowException:  # a source MLflow cannot resolve (an s3 URI without s3fs, ...)
+        dataset = mlflow.data.from_pandas(features, name=name, digest=digest[:36], targets="label")
     mlflow.log_input(dataset, context="training")
     estimator = getattr(getattr(model, "pipeline_", None), "named_steps", {}).get("model")
     importance = getattr(estimator, "feature_importances_", None)
