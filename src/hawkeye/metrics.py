@@ -208,6 +208,21 @@ def subject_error_figure(table: pd.DataFrame, top: int = 30) -> plt.Figure:
     return fig
 
 
+def epochs_figure(history: list[dict[str, float]]) -> plt.Figure:
+    """Training and validation loss per epoch (a sequence net's ``fit_info_["history"]``)."""
+    frame = pd.DataFrame(history)
+    fig, ax = plt.subplots(figsize=(5.6, 3.6), dpi=120)
+    for key, label in (("train_loss", "training"), ("val_loss", "held-out subjects")):
+        if key in frame:
+            ax.plot(frame["epoch"] + 1, frame[key], marker=".", label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("loss per epoch (final fit)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def importance_figure(names: list[str], importance: np.ndarray, top: int = 20) -> plt.Figure:
     """The model's own feature importances, largest first."""
     order = np.argsort(importance)[::-1][:top]

@@ -299,6 +299,8 @@ def test_sequence_net_and_one_class_autoencoder_run_and_register(project: Path) 
     (version,) = client.search_model_versions("name='tiny-tapping'")
     assert version.run_id == mlrun.info.run_id
     assert "qwk" in out
+    plots = {a.path for a in client.list_artifacts(mlrun.info.run_id, "plots")}
+    assert "plots/epochs.png" in plots  # the net's loss per epoch
 
     out = run(["hawkeye", "run", "tiny_ae"], project, env).stderr
     status = _last_run(project, env)

@@ -21,6 +21,7 @@ from mlflow.tracking import MlflowClient
 
 from hawkeye.metrics import (
     confusion_figure,
+    epochs_figure,
     flat_metrics,
     importance_figure,
     per_subject_errors,
@@ -151,6 +152,11 @@ def log_training_inputs(
     except MlflowException:  # a source MLflow cannot resolve (an s3 URI without s3fs, ...)
         dataset = mlflow.data.from_pandas(features, name=name, digest=digest[:36], targets="label")
     mlflow.log_input(dataset, context="training")
+    history = (getattr(model, "fit_info_", None) or {}).get("history")
+    if history:  # a sequence net: its loss per epoch (the final fit)
+        fig = epochs_figure(history)
+        mlflow.log_figure(fig, "plots/epochs.png")
+        plt.close(fig)
     estimator = getattr(getattr(model, "pipeline_", None), "named_steps", {}).get("model")
     importance = getattr(estimator, "feature_importances_", None)
     names = getattr(model, "feature_names_in_", None)

@@ -147,6 +147,28 @@ class BestWeights(Callback):
         self.state = state_dict["state"]
 
 
+class LossHistory(Callback):
+    """Training and validation loss per epoch: the curves a person checks for over- or
+    under-fitting. Kept in checkpoints, so a resumed run's history is whole."""
+
+    def __init__(self) -> None:
+        self.epochs: list[dict[str, float]] = []
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        metrics = trainer.callback_metrics
+        row = {"epoch": float(trainer.current_epoch)}
+        for key in ("train_loss", "val_loss"):
+            if key in metrics:
+                row[key] = float(metrics[key])
+        self.epochs.append(row)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epochs": list(self.epochs)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.epochs = list(state_dict.get("epochs", []))
+
+
 def _trainer(
     p: dict[str, Any],
     device: str,
@@ -212,8 +234,8 @@ def train(
     def attempt(batch_size: int, accumulate: int) -> dict[str, Any]:
         L.seed_everything(seed, workers=True, verbose=False)
         module = make_module()
-        best = BestWeights()
-        cbs: list[Callback] = [best, *callbacks]
+        best, history = BestWeights(), LossHistory()
+        cbs: list[Callback] = [best, history, *callbacks]
         if val_set is not None:
             cbs.append(EarlyStopping("val_loss", patience=p["patience"], mode="min"))
         resume = None
@@ -256,6 +278,7 @@ def train(
             "resumed_from": str(resume) if resume else None,
             "wall_s": wall,
             "samples_per_s": len(train_set) * epochs / wall if wall > 0 else float("nan"),
+            "history": history.epochs,
         }
 
     out, batch, acc, retries = with_oom_retry(attempt, p["batch_size"], p["accumulate"])
