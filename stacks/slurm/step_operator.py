@@ -251,7 +251,7 @@ class SlurmStepOperator(BaseStepOperator):
         """Stream the log until the job is over; its last known SLURM state."""
         while True:
             for line in log.read():
-                print(f"[slurm {job.job_id}] {line}", flush=True)
+                logger.info("[slurm %s] %s", job.job_id, line)  # into the step's log
             if job.done():
                 break
             time.sleep(self.config.poll_interval_s)
@@ -263,7 +263,7 @@ class SlurmStepOperator(BaseStepOperator):
                 break
             time.sleep(0.5)
         for line in log.read(final=True):
-            print(f"[slurm {job.job_id}] {line}", flush=True)
+            logger.info("[slurm %s] %s", job.job_id, line)
         return state
 
     @staticmethod

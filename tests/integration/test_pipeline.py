@@ -155,6 +155,7 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     compared = run(["hawkeye", "models", "compare", "tiny-tapping", "1", "2"], project, env)
     assert "same split" in compared.stderr and "mae" in compared.stdout
 
+    before = client.get_model_version("tiny-tapping", challenger).tags["gate.decision"]
     run(
         [
             "hawkeye",
@@ -173,7 +174,7 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     assert promoted.tags["promotion.reason"] == "clinician review"
     # The gate's tags now agree with the aliases; what the gate said is kept beside them.
     assert promoted.tags["gate.decision"] == "champion"
-    assert promoted.tags["gate.original_decision"] == "challenger"
+    assert promoted.tags["gate.original_decision"] == before
     aliases = client.get_registered_model("tiny-tapping").aliases
     assert aliases.get("challenger") != promoted.version
 
