@@ -267,11 +267,15 @@ def run(
             "\n[bold]All models, same split[/bold] (logged to MLflow as 'model-comparison'):"
         )
         print(table.round(3).to_string(index=False))
+    from mlflow.tracking import MlflowClient
+
+    exp = MlflowClient(_tracking_uri()).get_experiment_by_name(cfg.registry.model_name)
+    page = f"#/experiments/{exp.experiment_id}/runs" if exp is not None else ""
     console.print(
         "\nOpen the MLflow UI on these results:\n"
         f"  mlflow ui --backend-store-uri {_tracking_uri()} --port 5000\n"
-        "  then browse http://127.0.0.1:5000 (experiment "
-        f"'{cfg.registry.model_name}', model '{runs[-1][2]['model_name']}')"
+        f"  then browse http://127.0.0.1:5000/{page} (the training runs of "
+        f"'{cfg.registry.model_name}'; model '{runs[-1][2]['model_name']}' under Models)"
     )
 
 
