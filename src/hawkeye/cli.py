@@ -119,8 +119,8 @@ def _sweep_stale_runs() -> None:
     from hawkeye.tracking.stale import sweep_mlflow
     from pipelines.run_state import sweep_zenml
 
-    closed = sweep_mlflow(_tracking_uri())
     failed = sweep_zenml()
+    closed = sweep_mlflow(_tracking_uri(), set(failed))  # ZenML names its MLflow runs alike
     if closed or failed:
         console.print(
             f"[yellow]closed {len(closed)} MLflow run(s) and {len(failed)} ZenML run(s) "

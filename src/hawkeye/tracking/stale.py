@@ -51,8 +51,14 @@ def dead_here(pid: str | None, host: str | None) -> bool:
         return False
 
 
-def sweep_mlflow(tracking_uri: str) -> list[str]:
-    """Close every RUNNING MLflow run (and its child runs) whose process here is gone."""
+def sweep_mlflow(
+    tracking_uri: str, dead_runs: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """Close every RUNNING MLflow run (and its child runs) whose process here is gone.
+
+    ``dead_runs``: names of pipeline runs known dead (the ZenML sweep's); an MLflow run of
+    that name is closed too, even when it died before its step could tag it.
+    """
     client = MlflowClient(tracking_uri)
     experiments = [e.experiment_id for e in client.search_experiments()]
     if not experiments:
@@ -63,6 +69,7 @@ def sweep_mlflow(tracking_uri: str) -> list[str]:
         r.info.run_id
         for r in running
         if dead_here(r.data.tags.get(TAG_PID), r.data.tags.get(TAG_HOST))
+        or r.data.tags.get("mlflow.runName") in dead_runs
     }
     dead |= {r.info.run_id for r in running if r.data.tags.get("mlflow.parentRunId") in dead}
     for run_id in sorted(dead):
