@@ -147,18 +147,15 @@ def _render_report(
 
 
 def _sequence(dataset: DatasetConfig, video: Path) -> LandmarkSequence | None:
-    """The landmarks ``score_videos`` just extracted, read back from the landmark cache (same
-    settings, same key), for the report's movement plots and key frames; None if unavailable."""
-    from hawkeye.features.extract import video_jobs, video_sequences
-    from hawkeye.scoring import landmark_settings
+    """The landmarks ``score_videos`` just extracted, read back from the landmark cache, for
+    the report's movement plots and key frames; None if unavailable (logged, never raised)."""
+    from hawkeye.scoring import cached_sequence
 
     try:
-        jobs = video_jobs([video], side=None)
-        ((_, seq, _),) = video_sequences(jobs, landmark_settings(dataset), progress=False)
+        return cached_sequence(dataset, video)
     except Exception:
         logger.exception("cannot read back the landmarks of %s", video)
         return None
-    return None if isinstance(seq, str) else seq
 
 
 def _message(exc: BaseException) -> str:
