@@ -13,6 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hawkeye.errors import HawkeyeError
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -282,7 +284,7 @@ class RunConfig(_Strict):
         return self
 
 
-class ConfigError(ValueError):
+class ConfigError(HawkeyeError, ValueError):
     """A run configuration that cannot be used; the message lists every field to fix."""
 
 

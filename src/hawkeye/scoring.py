@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
+from hawkeye.errors import HawkeyeError
 from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
 from hawkeye.features.hand_task import hand_task_signs, looks_like_tapping
 from hawkeye.landmarks.sequence import LandmarkError
@@ -22,7 +23,7 @@ from hawkeye.metrics import nullable_label
 from hawkeye.trust import assess, conditions_for, interval_note, intervals
 
 
-class MissingFeatures(ValueError):
+class MissingFeatures(HawkeyeError, ValueError):
     """The input lacks feature columns the model was trained on."""
 
     def __init__(self, missing: Sequence[str], present: int) -> None:

@@ -32,6 +32,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGrou
 
 from hawkeye.config import SplitConfig
 from hawkeye.data.errors import DatasetError
+from hawkeye.errors import HawkeyeError
 from hawkeye.features.table import feature_columns
 
 SPLIT_COLUMNS = ["sample_id", "subject_id", "fold"]
@@ -40,7 +41,7 @@ TRAIN_ONLY = -1
 _BLOCK = 512  # rows a block in the pairwise distance computation
 
 
-class LeakageError(RuntimeError):
+class LeakageError(HawkeyeError, RuntimeError):
     """A subject, or a copy of a recording, sits on both sides of a split."""
 
 

@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from hawkeye.errors import HawkeyeError
+
 REQUIRED = ["sample_id", "subject_id", "task", "side", "label", "source", "fps", "dataset"]
 
 
@@ -94,7 +96,7 @@ def unique_ids_schema() -> pa.DataFrameSchema:
     )
 
 
-class SchemaMismatch(ValueError):
+class SchemaMismatch(HawkeyeError, ValueError):
     """The table as a whole breaks its schema (a missing column); the message names it."""
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hawkeye.errors import HawkeyeError
+
 COLUMNS = ["sample_id", "source", "stage", "reason"]
 
 
-class QuarantineExceeded(RuntimeError):
+class QuarantineExceeded(HawkeyeError, RuntimeError):
     """Too much of the input was bad to trust the run."""
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hawkeye.errors import HawkeyeError
+
 # Joint counts per named layout, as the files and their specs define them.
 JOINT_LAYOUTS: dict[str, int] = {
     "mediapipe_hand_21": 21,
@@ -32,7 +34,7 @@ HAND = {
 }
 
 
-class LandmarkError(ValueError):
+class LandmarkError(HawkeyeError, ValueError):
     """A landmark array that breaks the contract; the message says what to fix."""
 
 

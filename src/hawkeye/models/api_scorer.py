@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from hawkeye.errors import HawkeyeError
 from hawkeye.models.frames import SampledFrames
 from hawkeye.models.vlm import VideoScorer
 
@@ -32,11 +33,11 @@ PROVIDERS = {
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-class RemoteFramesRefused(PermissionError):
+class RemoteFramesRefused(HawkeyeError, PermissionError):
     """Frames of patients would leave the machine without ``allow_remote_frames=True``."""
 
 
-class APIScorerError(RuntimeError):
+class APIScorerError(HawkeyeError, RuntimeError):
     """The API could not be reached or answered with an error; the message says which."""
 
 

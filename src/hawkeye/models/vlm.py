@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from hawkeye.errors import HawkeyeError
 from hawkeye.models.answers import parse_score
 from hawkeye.models.frames import SampledFrames, VideoError, sample_frames
 from hawkeye.models.rubrics import build_prompt, check_label_range
@@ -63,7 +64,7 @@ def summarize_details(details: pd.DataFrame) -> dict[str, float]:
     return summary
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(HawkeyeError, FileNotFoundError):
     """No local copy of the model: the message names the path and how to provide it."""
 
 

@@ -27,6 +27,7 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from hawkeye.config import GateConfig
+from hawkeye.errors import HawkeyeError
 from hawkeye.gate import Champion, Decision, decide
 from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
@@ -45,7 +46,7 @@ SHOWN_METRICS = (
 )
 
 
-class RegistryError(LookupError):
+class RegistryError(HawkeyeError, LookupError):
     """A model or version that the registry does not hold; the message lists what it does."""
 
 
