@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from hawkeye.config import GateConfig
-from hawkeye.gate import Champion, decide
-from hawkeye.metrics import evaluate_predictions, flat_metrics, score_metrics
+from hawkeye.evaluation.gate import Champion, decide
+from hawkeye.evaluation.metrics import evaluate_predictions, flat_metrics, score_metrics
 
 
 def test_perfect_and_off_by_one() -> None:
