@@ -29,9 +29,9 @@ import pandas as pd
 
 from hawkeye.config import DatasetConfig, HoldoutConfig, ModelConfig, SplitConfig
 from hawkeye.data.ingest import held_out, ingest
+from hawkeye.evaluation.metrics import evaluate_predictions, score_metrics
 from hawkeye.external import METHODS, AdaptedModel, LabelledSet, adapt, external_report
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import evaluate_predictions, score_metrics
 from hawkeye.paths import shared_data_dir
 from hawkeye.splits import make_folds
 from hawkeye.training import cross_validate

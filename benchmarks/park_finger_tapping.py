@@ -27,8 +27,8 @@ from sklearn.model_selection import LeaveOneGroupOut
 
 from hawkeye.config import DatasetConfig, ModelConfig, SplitConfig
 from hawkeye.data.ingest import ingest
+from hawkeye.evaluation.metrics import METRICS, evaluate_predictions
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import METRICS, evaluate_predictions
 from hawkeye.paths import shared_data_dir
 from hawkeye.splits import make_folds
 from hawkeye.training import cross_validate

@@ -34,8 +34,8 @@ from sklearn.metrics import roc_auc_score
 
 from hawkeye.config import DatasetConfig, ModelConfig, load_run_config
 from hawkeye.data.ingest import ingest
+from hawkeye.evaluation.metrics import evaluate_predictions
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import evaluate_predictions
 from hawkeye.models.sequence.names import ARCHITECTURES
 from hawkeye.paths import shared_data_dir
 from hawkeye.splits import make_folds

@@ -9,7 +9,7 @@ from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data.quarantine import combine
-from hawkeye.metrics import evaluate_predictions, summary_table
+from hawkeye.evaluation.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
 from steps.cache import DOMAIN_CACHE

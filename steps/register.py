@@ -8,9 +8,9 @@ from zenml import log_metadata, step
 from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig, RegisterConfig
+from hawkeye.evaluation.metrics import flat_metrics
 from hawkeye.external import beats_training_baselines, external_report, labelled_set
 from hawkeye.features.table import feature_columns
-from hawkeye.metrics import flat_metrics
 from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE

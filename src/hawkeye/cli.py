@@ -212,7 +212,7 @@ def run(
     cache: bool = typer.Option(True, help="reuse unchanged steps from earlier runs"),
 ) -> None:
     """Run the training pipeline with a run configuration (same as `zenml pipeline run`)."""
-    from hawkeye.metrics import summary_table
+    from hawkeye.evaluation.metrics import summary_table
 
     here = Path.cwd()
     root = _enter_project()
@@ -952,7 +952,7 @@ def stage_evaluate(
     reports: Path = typer.Option(Path("reports/demo"), help="metrics and plots folder"),
 ) -> None:
     """predictions -> metrics.json, confusion.png, predictions.csv (beside the baselines)."""
-    from hawkeye.metrics import (
+    from hawkeye.evaluation.metrics import (
         confusion_figure,
         evaluate_predictions,
         predicted_vs_rated_figure,

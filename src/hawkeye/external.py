@@ -28,8 +28,8 @@ from sklearn.model_selection import GroupKFold
 from hawkeye.config import DatasetConfig
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.ingest import ingest
+from hawkeye.evaluation.metrics import score_metrics
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import score_metrics
 from hawkeye.scoring import score_features
 from hawkeye.uncertainty import ConformalInterval
 

@@ -16,10 +16,10 @@ import pandas as pd
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
 from hawkeye.errors import HawkeyeError
+from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
 from hawkeye.features.hand_task import hand_task_signs, looks_like_tapping
 from hawkeye.landmarks.sequence import LandmarkError
-from hawkeye.metrics import nullable_label
 from hawkeye.trust import assess, conditions_for, interval_note, intervals
 
 

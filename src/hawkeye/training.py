@@ -11,8 +11,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from hawkeye.config import ZERO_SHOT, ModelConfig
+from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.table import feature_columns
-from hawkeye.metrics import nullable_label
 from hawkeye.models.classical import ScoreModel
 from hawkeye.models.sequence.names import (  # names only: no torch import
     ONE_CLASS,

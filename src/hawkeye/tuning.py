@@ -16,7 +16,7 @@ import optuna
 import pandas as pd
 
 from hawkeye.config import GateConfig, ModelConfig
-from hawkeye.metrics import evaluate_predictions
+from hawkeye.evaluation.metrics import evaluate_predictions
 from hawkeye.models.sequence.names import ARCHITECTURES, ONE_CLASS  # names only: no torch
 from hawkeye.training import cross_validate
 

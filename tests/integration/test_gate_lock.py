@@ -14,7 +14,7 @@ import sys, time
 from pathlib import Path
 import mlflow
 from hawkeye.config import GateConfig, ModelConfig, SplitConfig
-from hawkeye.metrics import evaluate_predictions
+from hawkeye.evaluation.metrics import evaluate_predictions
 from hawkeye.splits import make_folds, split_hash
 from hawkeye.tracking import register_model
 from hawkeye.training import cross_validate

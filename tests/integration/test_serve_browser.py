@@ -21,8 +21,8 @@ import pytest
 
 from hawkeye.config import DatasetConfig, GateConfig, ModelConfig, SplitConfig
 from hawkeye.data.ingest import ingest
+from hawkeye.evaluation.metrics import evaluate_predictions
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import evaluate_predictions
 from hawkeye.serve import create_app
 from hawkeye.splits import make_folds, split_hash
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, register_model

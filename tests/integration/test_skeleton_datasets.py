@@ -20,8 +20,8 @@ import pytest
 
 from hawkeye.config import RunConfig, load_run_config
 from hawkeye.data.ingest import ingest
+from hawkeye.evaluation.metrics import evaluate_predictions, summary_table
 from hawkeye.features.extract import build_features
-from hawkeye.metrics import evaluate_predictions, summary_table
 from hawkeye.splits import make_folds, split_hash
 from hawkeye.training import cross_validate
 

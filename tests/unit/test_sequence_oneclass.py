@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hawkeye.config import ModelConfig, SplitConfig
-from hawkeye.metrics import evaluate_predictions, summary_table
+from hawkeye.evaluation.metrics import evaluate_predictions, summary_table
 from hawkeye.models.sequence import SequenceAutoencoder
 from hawkeye.splits import make_folds
 from hawkeye.training import cross_validate

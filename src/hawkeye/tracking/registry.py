@@ -28,7 +28,7 @@ from mlflow.tracking import MlflowClient
 
 from hawkeye.config import GateConfig
 from hawkeye.errors import HawkeyeError
-from hawkeye.gate import Champion, Decision, decide
+from hawkeye.evaluation.gate import Champion, Decision, decide
 from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 

@@ -19,7 +19,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from hawkeye.metrics import (
+from hawkeye.evaluation.metrics import (
     confusion_figure,
     epochs_figure,
     flat_metrics,
