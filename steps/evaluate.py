@@ -10,6 +10,7 @@ from zenml.logger import get_logger
 from hawkeye.config import DatasetConfig
 from hawkeye.data.quarantine import combine
 from hawkeye.evaluation.metrics import evaluate_predictions, summary_table
+from hawkeye.evaluation.registry import names as metric_names
 from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
 from steps.cache import DOMAIN_CACHE
@@ -35,7 +36,5 @@ def evaluate(
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
     log_quarantine(combine(ingest_quarantine, landmark_quarantine))
     logger.info("Out-of-fold figures:\n%s", summary_table(report))
-    log_metadata(
-        metadata={k: report["pooled"]["model"][k] for k in ("mae", "exact_acc", "pearson")}
-    )
+    log_metadata(metadata={k: report["pooled"]["model"][k] for k in metric_names(headline=True)})
     return report

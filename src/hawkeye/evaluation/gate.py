@@ -5,6 +5,10 @@ model must beat the best trivial baseline by a margin, and beat the current
 champion on the same evaluation (same split of the same recordings). A
 champion scored on another split cannot be compared, so the new model stays a
 challenger until someone re-evaluates or promotes it by hand.
+
+Which way is better comes from the metric registry for a declared metric
+(``auroc``: greater; ``mae``: smaller), unless the gate configuration sets
+``greater_is_better`` itself (:func:`greater_is_better`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hawkeye.config import GateConfig
+from hawkeye.evaluation.registry import COVERAGE, direction
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,19 @@ class Champion:
     split_hash: str
 
 
+def greater_is_better(gate: GateConfig) -> bool:
+    """The gate's direction: the configuration's when it sets one, else the registry's.
+
+    A metric the registry does not declare keeps ``GateConfig``'s default. (For every
+    configuration that names a declared metric and no direction, the registry's direction
+    is the one that default already gave: ``mae``, smaller is better.)
+    """
+    if "greater_is_better" in gate.model_fields_set:
+        return gate.greater_is_better
+    declared = direction(gate.metric)
+    return gate.greater_is_better if declared is None else declared
+
+
 def _better(a: float, b: float, greater_is_better: bool) -> bool:
     return a > b if greater_is_better else a < b
 
@@ -47,6 +65,7 @@ def decide(
     """``external``: (passed, reason) of the external-set check when the gate names one."""
     pooled = report["pooled"]
     m = gate.metric
+    up = greater_is_better(gate)
     # A metric this model does not report (auroc of a supervised model) cannot pass the gate.
     value = pooled["model"].get(m, math.nan)
     baselines = {
@@ -56,19 +75,17 @@ def decide(
     }
     if not math.isfinite(value):
         return Decision(False, f"{m} is not finite ({value}); nothing to compare")
-    coverage = pooled["model"].get("coverage", 1.0)
+    coverage = pooled["model"].get(COVERAGE, 1.0)
     if coverage < gate.min_coverage:
         return Decision(
             False,
             f"scored only {coverage:.0%} of the recordings (min_coverage {gate.min_coverage:.0%})",
         )
     if baselines:
-        best_name, best = (max if gate.greater_is_better else min)(
-            baselines.items(), key=lambda kv: kv[1]
-        )
+        best_name, best = (max if up else min)(baselines.items(), key=lambda kv: kv[1])
         margin = gate.min_improvement_over_baseline
-        target = best + margin if gate.greater_is_better else best - margin
-        if not _better(value, target, gate.greater_is_better) and value != target:
+        target = best + margin if up else best - margin
+        if not _better(value, target, up) and value != target:
             return Decision(
                 False, f"{m}={value:.4f} does not beat {best_name} ({best:.4f}) by {margin}"
             )
@@ -86,7 +103,7 @@ def decide(
             f"({champion.split_hash} != "
             f"{split_hash}); not comparable, promote by hand after re-evaluation",
         )
-    if _better(value, champion.value, gate.greater_is_better):
+    if _better(value, champion.value, up):
         return Decision(
             True,
             f"{m}={value:.4f} beats champion v{champion.version} ({champion.value:.4f}){also}",

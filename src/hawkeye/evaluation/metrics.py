@@ -1,5 +1,7 @@
 """Every figure ``evaluate`` reports, always with the baselines on the same folds.
 
+The metrics themselves are declared once, in :mod:`hawkeye.evaluation.registry`;
+the frame they are computed from follows :mod:`hawkeye.evaluation.predictions`.
 Continuous scores are kept for MAE and correlations (rounding would hide how
 close a prediction was); accuracy, F1 and the confusion matrix use the score
 rounded to the nearest valid label.
@@ -7,7 +9,6 @@ rounded to the nearest valid label.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import matplotlib
@@ -16,22 +17,25 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.stats import pearsonr, spearmanr
-from sklearn.metrics import (
-    ConfusionMatrixDisplay,
-    cohen_kappa_score,
-    confusion_matrix,
-    f1_score,
-    mean_absolute_error,
-    roc_auc_score,
-)
+from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
-PREDICTORS = {
-    "model": "score",
-    "baseline_majority": "baseline_majority",
-    "baseline_mean": "baseline_mean",
-}
-METRICS = ("mae", "exact_acc", "within1_acc", "pearson", "spearman", "macro_f1", "qwk")
+from hawkeye.evaluation.predictions import (
+    ANOMALY_SCORE,
+    FOLD,
+    LABEL,
+    NORMAL_LABEL,
+    PREDICTORS,
+    SCORE,
+    SUBJECT_ID,
+    validate_predictions,
+)
+from hawkeye.evaluation.registry import COVERAGE, ONE_CLASS, REGRESSION, Scored, applicable
+from hawkeye.evaluation.registry import names as metric_names
+
+# The metrics every model gets (a one-class model adds those of ONE_CLASS only, auroc).
+SCORE_METRICS = applicable(REGRESSION)
+ONE_CLASS_METRICS = tuple(m for m in applicable(ONE_CLASS) if m not in SCORE_METRICS)
+METRICS = tuple(m.name for m in SCORE_METRICS)
 
 
 def to_label(score: np.ndarray, min_label: int, max_label: int) -> np.ndarray:
@@ -46,17 +50,15 @@ def nullable_label(score: np.ndarray, min_label: int, max_label: int) -> pd.arra
     return label
 
 
-def _correlation(fn: Any, a: np.ndarray, b: np.ndarray) -> float:
-    """NaN (not a crash) for a constant predictor, which has no defined correlation."""
-    if np.std(a) == 0 or np.std(b) == 0 or len(a) < 3:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(fn(a, b)[0])
-
-
 def _empty_metrics() -> dict[str, float]:
     return dict.fromkeys(METRICS, float("nan"))
+
+
+def _scored(y: Any, score: Any, min_label: int, max_label: int, **one_class: Any) -> Scored:
+    y = np.asarray(y, dtype=float)
+    score = np.asarray(score, dtype=float)
+    labels = list(range(min_label, max_label + 1))
+    return Scored(y, score, to_label(score, min_label, max_label), labels, **one_class)
 
 
 def score_metrics(
@@ -64,45 +66,25 @@ def score_metrics(
 ) -> dict[str, float]:
     if len(y) == 0:  # a zero-shot scorer that answered for none of these recordings
         return _empty_metrics()
-    y = np.asarray(y, dtype=float)
-    score = np.asarray(score, dtype=float)
-    pred = to_label(score, min_label, max_label)
-    labels = list(range(min_label, max_label + 1))
-    return {
-        "mae": float(mean_absolute_error(y, score)),
-        "exact_acc": float(np.mean(pred == y)),
-        "within1_acc": float(np.mean(np.abs(pred - y) <= 1)),
-        "pearson": _correlation(pearsonr, y, score),
-        "spearman": _correlation(spearmanr, y, score),
-        "macro_f1": float(
-            f1_score(y.astype(int), pred, labels=labels, average="macro", zero_division=0)
-        ),
-        "qwk": float(cohen_kappa_score(y.astype(int), pred, labels=labels, weights="quadratic"))
-        if len(np.unique(np.concatenate([y, pred]))) > 1
-        else float("nan"),
-    }
-
-
-def _auroc(frame: pd.DataFrame, who: str) -> float:
-    """AUROC of the anomaly score for "not the normal label"; NaN where only one kind is present.
-
-    A baseline predicts one value a fold and so ranks nothing: 0.5 by definition. (Pooling
-    its per-fold constants would "rank" by fold, an artefact of the split, not a skill.)
-    """
-    anomalous = frame["label"].to_numpy() != frame["normal_label"].to_numpy()
-    if anomalous.all() or not anomalous.any():
-        return float("nan")
-    if who != "model":
-        return 0.5
-    return float(roc_auc_score(anomalous, frame["anomaly_score"].to_numpy(dtype=float)))
+    scored = _scored(y, score, min_label, max_label)
+    return {m.name: m.fn(scored) for m in SCORE_METRICS}
 
 
 def _metrics(frame: pd.DataFrame, who: str, min_label: int, max_label: int) -> dict[str, float]:
     """``score_metrics``, plus ``auroc`` when a one-class model left an ``anomaly_score``."""
     col = PREDICTORS[who]
-    out = score_metrics(frame["label"].to_numpy(), frame[col].to_numpy(), min_label, max_label)
-    if "anomaly_score" in frame.columns:
-        out["auroc"] = _auroc(frame, who)
+    out = score_metrics(frame[LABEL].to_numpy(), frame[col].to_numpy(), min_label, max_label)
+    if ANOMALY_SCORE in frame.columns:
+        # A baseline predicts one value a fold and ranks nothing: it gets no anomaly score.
+        scored = _scored(
+            frame[LABEL].to_numpy(),
+            frame[col].to_numpy(),
+            min_label,
+            max_label,
+            anomalous=frame[LABEL].to_numpy() != frame[NORMAL_LABEL].to_numpy(),
+            anomaly_score=frame[ANOMALY_SCORE].to_numpy(dtype=float) if who == "model" else None,
+        )
+        out |= {m.name: m.fn(scored) for m in ONE_CLASS_METRICS}
     return out
 
 
@@ -115,15 +97,16 @@ def evaluate_predictions(
     Those rows count against ``coverage`` and every predictor, baselines
     included, is scored on the rest, so the comparison stays like for like.
     """
-    answered = np.isfinite(predictions["score"].to_numpy(dtype=float))
+    validate_predictions(predictions)
+    answered = np.isfinite(predictions[SCORE].to_numpy(dtype=float))
     coverage = float(answered.mean()) if len(predictions) else 0.0
     predictions = predictions[answered]
     report: dict[str, Any] = {
         "coverage": coverage,
         "n_unscored": int((~answered).sum()),
         "n_samples": len(predictions),
-        "n_subjects": predictions["subject_id"].nunique(),
-        "n_folds": predictions["fold"].nunique(),
+        "n_subjects": predictions[SUBJECT_ID].nunique(),
+        "n_folds": predictions[FOLD].nunique(),
         "pooled": {},
         "folds": {},
         "fold_summary": {},
@@ -131,7 +114,7 @@ def evaluate_predictions(
     for who in PREDICTORS:
         report["pooled"][who] = _metrics(predictions, who, min_label, max_label)
         per_fold = {
-            int(k): _metrics(g, who, min_label, max_label) for k, g in predictions.groupby("fold")
+            int(k): _metrics(g, who, min_label, max_label) for k, g in predictions.groupby(FOLD)
         }
         report["folds"][who] = per_fold
         frame = pd.DataFrame(per_fold).T
@@ -139,7 +122,7 @@ def evaluate_predictions(
             m: {"mean": float(frame[m].mean()), "std": float(frame[m].std(ddof=0))}
             for m in frame.columns
         }
-    report["pooled"]["model"]["coverage"] = coverage
+    report["pooled"]["model"][COVERAGE] = coverage
     return report
 
 
@@ -236,19 +219,19 @@ def importance_figure(names: list[str], importance: np.ndarray, top: int = 20) -
 
 def per_subject_errors(predictions: pd.DataFrame) -> pd.DataFrame:
     """Error per subject, worst first: a model failing a few people hides in a pooled MAE."""
-    frame = predictions.assign(abs_error=(predictions["score"] - predictions["label"]).abs())
-    table = frame.groupby("subject_id").agg(
-        recordings=("label", "size"),
-        mean_label=("label", "mean"),
+    frame = predictions.assign(abs_error=(predictions[SCORE] - predictions[LABEL]).abs())
+    table = frame.groupby(SUBJECT_ID).agg(
+        recordings=(LABEL, "size"),
+        mean_label=(LABEL, "mean"),
         mae=("abs_error", "mean"),
-        fold=("fold", "first"),
+        fold=(FOLD, "first"),
     )
     return table.sort_values("mae", ascending=False).reset_index()
 
 
 def summary_table(report: dict[str, Any]) -> str:
     """Markdown table of pooled metrics, model beside baselines, for logs and READMEs."""
-    names = [m for m in (*METRICS, "auroc") if m in report["pooled"]["model"]]
+    names = [m for m in metric_names(shown=True) if m in report["pooled"]["model"]]
     rows = ["| predictor | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for who, metrics in report["pooled"].items():
         rows.append(f"| {who} | " + " | ".join(f"{metrics[m]:.3f}" for m in names) + " |")

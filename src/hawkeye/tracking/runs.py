@@ -29,6 +29,8 @@ from hawkeye.evaluation.metrics import (
     subject_error_figure,
     summary_table,
 )
+from hawkeye.evaluation.predictions import BASELINE_MEAN, BASELINES, LABEL, SCORE
+from hawkeye.evaluation.registry import names as metric_names
 from hawkeye.paths import state_dir
 from hawkeye.provenance import code_version, data_version, dvc_data_md5, git_commit
 
@@ -104,8 +106,8 @@ def log_evaluation(
     flat = flat_metrics(report, folds=False)  # per-fold figures go to the fold child runs
     mlflow.log_metrics(flat)
     mlflow.set_tag(TAG_SPLIT, split_hash)
-    answered = predictions[predictions["score"].notna()]  # zero-shot scorers may not answer
-    y, score = answered["label"], answered["score"]
+    answered = predictions[predictions[SCORE].notna()]  # zero-shot scorers may not answer
+    y, score = answered[LABEL], answered[SCORE]
     for path, fig in (
         ("plots/confusion.png", confusion_figure(y, score, min_label, max_label)),
         ("plots/predicted_vs_rated.png", predicted_vs_rated_figure(y, score, min_label, max_label)),
@@ -129,7 +131,7 @@ def _log_fold_runs(report: dict[str, Any]) -> None:
     for k, metrics in report["folds"]["model"].items():
         with mlflow.start_run(run_name=f"fold{k}", nested=True, tags={"hawkeye.fold": str(k)}):
             mlflow.log_metrics({f"model_{m}": v for m, v in metrics.items() if np.isfinite(v)})
-            for who in ("baseline_majority", "baseline_mean"):
+            for who in BASELINES:
                 mlflow.log_metrics(
                     {f"{who}_{m}": v for m, v in report["folds"][who][k].items() if np.isfinite(v)}
                 )
@@ -213,11 +215,8 @@ def log_model_comparison(
         rows.append(
             {
                 "model": name,
-                **{
-                    m: pooled["model"][m]
-                    for m in ("mae", "exact_acc", "within1_acc", "pearson", "qwk")
-                },
-                "baseline_mean_mae": pooled["baseline_mean"]["mae"],
+                **{m: pooled["model"][m] for m in metric_names(compared=True)},
+                "baseline_mean_mae": pooled[BASELINE_MEAN]["mae"],
                 "version": outcome["version"],
                 "alias": outcome["alias"],
             }
@@ -231,7 +230,7 @@ def log_model_comparison(
             mlflow.log_metrics(
                 {
                     f"{row['model']}_{m}": row[m]
-                    for m in ("mae", "exact_acc", "pearson")
+                    for m in metric_names(headline=True)
                     if np.isfinite(row[m])
                 }
             )
