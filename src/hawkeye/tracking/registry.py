@@ -29,21 +29,13 @@ from mlflow.tracking import MlflowClient
 from hawkeye.config import GateConfig
 from hawkeye.errors import HawkeyeError
 from hawkeye.evaluation.gate import Champion, Decision, decide
+from hawkeye.evaluation.registry import names as metric_names
 from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 
 TAG_DATASET = "hawkeye.dataset_config"
 TAG_TASK = "hawkeye.task"
-SHOWN_METRICS = (
-    "mae",
-    "exact_acc",
-    "within1_acc",
-    "pearson",
-    "spearman",
-    "macro_f1",
-    "qwk",
-    "auroc",  # one-class models only; NaN for the others
-)
+SHOWN_METRICS = metric_names(shown=True)  # auroc: one-class models only; NaN for the others
 
 
 class RegistryError(HawkeyeError, LookupError):
