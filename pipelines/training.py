@@ -1,47 +1,49 @@
 """The training pipeline: ingest -> landmark -> split -> train -> evaluate -> register.
 
 Run it as ``zenml pipeline run pipelines.training.training_pipeline -c
-pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path).
+pipelines/configs/demo.yaml`` or ``hawkeye run demo`` (the same code path). Parameters
+as in a run configuration; ``extends`` names the layers they build on
+(hawkeye.config_files).
 """
 
 from zenml import pipeline
 
 import steps
-from hawkeye.config import ZERO_SHOT, RunConfig
-from hawkeye.data.fingerprint import dataset_fingerprint
+from pipelines.prefix import prepare, run_config
 from pipelines.stack_info import experiment_settings
 
 
 @pipeline(enable_cache=True)
-def training_pipeline(dataset: dict, split: dict, model: dict, registry: dict) -> None:
-    # This body runs when the pipeline is compiled: validate the whole configuration
-    # up front and hash the data so that changed files miss the step cache.
-    cfg = RunConfig.model_validate(
-        {"dataset": dataset, "split": split, "model": model, "registry": registry}
-    )
-    fingerprint = dataset_fingerprint(cfg.dataset)
+def training_pipeline(
+    dataset: dict | None = None,
+    split: dict | None = None,
+    model: dict | None = None,
+    registry: dict | None = None,
+    extends: str | list[str] | None = None,
+) -> None:
+    cfg = run_config(dataset=dataset, split=split, model=model, registry=registry, extends=extends)
+    run = prepare(cfg)
     tracked = {"settings": experiment_settings(cfg.registry.model_name)}
-
-    manifest, ingest_quarantine = steps.ingest(dataset=dataset, fingerprint=fingerprint)
-    features, landmark_quarantine = steps.landmark(
-        manifest=manifest, dataset=dataset, landmarks=cfg.model.name not in ZERO_SHOT
-    )
-    folds = steps.split(features=features, split=split)
+    dataset_params = cfg.dataset.model_dump(mode="json")
     trained, predictions = steps.train.with_options(**tracked)(
-        features=features, folds=folds, model=model, dataset=dataset, fingerprint=fingerprint
+        features=run.features,
+        folds=run.folds,
+        model=cfg.model.model_dump(mode="json"),
+        dataset=dataset_params,
+        fingerprint=run.fingerprint,
     )
     report = steps.evaluate.with_options(**tracked)(
         predictions=predictions,
-        folds=folds,
-        ingest_quarantine=ingest_quarantine,
-        landmark_quarantine=landmark_quarantine,
-        dataset=dataset,
+        folds=run.folds,
+        ingest_quarantine=run.ingest_quarantine,
+        landmark_quarantine=run.landmark_quarantine,
+        dataset=dataset_params,
     )
     steps.register.with_options(**tracked)(
         model=trained,
-        features=features,
+        features=run.features,
         report=report,
-        registry=registry,
-        dataset=dataset,
-        fingerprint=fingerprint,
+        registry=cfg.registry.model_dump(mode="json"),
+        dataset=dataset_params,
+        fingerprint=run.fingerprint,
     )

@@ -7,29 +7,27 @@ in the run configuration to carry the trials to a SLURM or cloud stack.
 
 from zenml import pipeline
 
-import steps
-from hawkeye.config import RunConfig
-from hawkeye.data.fingerprint import dataset_fingerprint
+from pipelines.prefix import prepare, run_config
 from pipelines.stack_info import experiment_settings
 from steps.tune import tune
 
 
 @pipeline(enable_cache=True)
 def tuning_pipeline(
-    dataset: dict, split: dict, model: dict, registry: dict, n_trials: int = 20
+    dataset: dict | None = None,
+    split: dict | None = None,
+    model: dict | None = None,
+    registry: dict | None = None,
+    extends: str | list[str] | None = None,
+    n_trials: int = 20,
 ) -> None:
-    cfg = RunConfig.model_validate(
-        {"dataset": dataset, "split": split, "model": model, "registry": registry}
-    )
-    settings = experiment_settings(f"{cfg.registry.model_name}-tuning")
-    manifest, _ = steps.ingest(dataset=dataset, fingerprint=dataset_fingerprint(cfg.dataset))
-    features, _ = steps.landmark(manifest=manifest, dataset=dataset)
-    folds = steps.split(features=features, split=split)
-    tune.with_options(settings=settings)(
-        features=features,
-        folds=folds,
-        model=model,
-        dataset=dataset,
-        registry=registry,
+    cfg = run_config(dataset=dataset, split=split, model=model, registry=registry, extends=extends)
+    run = prepare(cfg)
+    tune.with_options(settings=experiment_settings(f"{cfg.registry.model_name}-tuning"))(
+        features=run.features,
+        folds=run.folds,
+        model=cfg.model.model_dump(mode="json"),
+        dataset=cfg.dataset.model_dump(mode="json"),
+        registry=cfg.registry.model_dump(mode="json"),
         n_trials=n_trials,
     )

@@ -9,22 +9,40 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-PROJECT_MARKERS = ("pipelines", "pyproject.toml")
+import yaml
+
+PROJECT_FILE = "hawkeye.yaml"  # marks a project: this checkout, or a folder `hawkeye init` made
+DEFAULT_CONFIGS = "configs"
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The nearest folder above ``start`` that holds the Hawkeye project layout.
+    """The nearest folder at or above ``start`` that holds a ``hawkeye.yaml``.
 
-    The CLI is meant to be run from a checkout (it imports ``pipelines/`` and
-    reads ``pipelines/configs``); falling back to the working directory keeps
-    library use from a notebook working too.
+    That is this checkout or a lab's own project made by ``hawkeye init``; falling back
+    to the working directory keeps library use from a notebook working too.
     """
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if all((folder / marker).exists() for marker in PROJECT_MARKERS):
+        if (folder / PROJECT_FILE).is_file():
             return folder
     return here
+
+
+def project_settings(root: Path | None = None) -> dict[str, Any]:
+    """The project's ``hawkeye.yaml`` (empty when there is none)."""
+    path = (root or project_root()) / PROJECT_FILE
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text()) or {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def run_configs_dir(root: Path | None = None) -> Path:
+    """Where the project keeps its run configurations (``configs:`` in hawkeye.yaml)."""
+    root = root or project_root()
+    return root / str(project_settings(root).get("configs", DEFAULT_CONFIGS))
 
 
 def state_dir() -> Path:

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from hawkeye.config import RunConfig, load_run_config
+from hawkeye.config_files import read_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_CONFIGS = sorted((ROOT / "pipelines" / "configs").glob("*.yaml"))
@@ -18,7 +19,7 @@ def test_every_run_configuration_validates(path: Path) -> None:
 
 def test_dvc_params_match_the_demo_run() -> None:
     """`dvc repro` and `hawkeye run demo` must train the same model on the same data."""
-    demo = yaml.safe_load((ROOT / "pipelines" / "configs" / "demo.yaml").read_text())["parameters"]
+    demo = read_parameters(ROOT / "pipelines" / "configs" / "demo.yaml")
     assert yaml.safe_load((ROOT / "params.yaml").read_text()) == demo
 
 

@@ -174,3 +174,24 @@ def extract_batch(
         }
     result.seconds = time.perf_counter() - start
     return result
+
+
+def export_batch(jobs: Iterable[VideoJob], cfg: LandmarkConfig, out: Path) -> BatchResult:
+    """Extract ``jobs`` (through the cache) into ``out``: one ``<sample>.npz`` a video and
+    ``qc.csv`` with every video's QC figures, its rejection reason, or its error."""
+    import pandas as pd
+
+    from hawkeye.landmarks.cache import write_extraction
+    from hawkeye.landmarks.qc import rejection
+
+    batch = extract_batch(jobs, cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for sid, ex in batch.extractions.items():
+        write_extraction(out / f"{sid}.npz", ex)
+        rows.append(
+            {"sample_id": sid, **batch.qc[sid], "qc_rejected": rejection(batch.qc[sid], cfg) or ""}
+        )
+    rows += [{"sample_id": sid, "error": reason} for sid, reason in batch.errors.items()]
+    pd.DataFrame(rows).to_csv(out / "qc.csv", index=False)
+    return batch

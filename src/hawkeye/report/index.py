@@ -75,3 +75,28 @@ def render_index(entries: list[tuple[dict[str, Any], str]]) -> str:
         + "".join(rows)
         + "</tbody></table></main></body></html>\n"
     )
+
+
+def write_folder_reports(
+    table: Any, model: Any, meta: dict[str, Any], dataset: Any, folder: Path, side: str | None
+) -> Path:
+    """One HTML report a scored video of ``table`` (``hawkeye score``'s output) and an index.
+
+    ``dataset`` is the model's video dataset configuration: the landmarks a report plots
+    are read back from the extraction cache under the same settings.
+    """
+    from hawkeye.report.html import write_report
+    from hawkeye.scoring import cached_sequence, nested_row, video_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for row in table.to_dict("records"):
+        report = video_report(nested_row(row), model, meta)
+        video = Path(report["video"])
+        seq = cached_sequence(dataset, video, side) if report["status"] == "scored" else None
+        name = f"{row['sample_id']}.html"
+        write_report(report, seq, video, folder / name)
+        entries.append((report, name))
+    index = folder / "index.html"
+    index.write_text(render_index(entries))
+    return index
