@@ -86,8 +86,24 @@ class LandmarkConfig(_Strict):
         return self
 
 
-# Public skeleton formats read by hawkeye.data.readers (dataset.format).
-SKELETON_FORMATS = ("keraal", "uiprmd", "msr_action3d", "natops")
+# dataset.format values that are no skeleton format: annotation CSV + .npy/.npz; PARK's table.
+BUILTIN_FORMATS = ("hawkeye", "park")
+
+
+def skeleton_formats() -> tuple[str, ...]:
+    """Public skeleton formats (dataset.format): those hawkeye.data.readers registers.
+
+    Asked when a config is validated, not at import: the readers import numpy and pandas.
+    """
+    from hawkeye.data.readers import registry
+
+    return registry.names()
+
+
+def __getattr__(name: str) -> Any:  # SKELETON_FORMATS, read from the registry when asked
+    if name == "SKELETON_FORMATS":
+        return skeleton_formats()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class HoldoutConfig(_Strict):
@@ -115,11 +131,11 @@ class DatasetConfig(_Strict):
         "prefix allowed"
     )
     task: str = "finger_tapping"
-    format: Literal["hawkeye", "park", "keraal", "uiprmd", "msr_action3d", "natops"] = Field(
+    format: str = Field(
         "hawkeye",
         description="hawkeye: annotation CSV + .npy/.npz; park: the PARK feature table; "
-        "keraal, uiprmd, msr_action3d, natops: the public files as published "
-        "(kind: landmarks), read by hawkeye.data.readers",
+        "a registered skeleton format (keraal, uiprmd, msr_action3d, natops, ...): the "
+        "public files as published (kind: landmarks), read by hawkeye.data.readers",
     )
     min_label: int = 0
     max_label: int = 4
@@ -152,7 +168,15 @@ class DatasetConfig(_Strict):
 
     @model_validator(mode="after")
     def _format_kind(self) -> DatasetConfig:
-        if self.format in SKELETON_FORMATS and self.kind != "landmarks":
+        if self.format in BUILTIN_FORMATS:
+            return self
+        known = skeleton_formats()
+        if self.format not in known:
+            raise ValueError(
+                f"unknown dataset.format {self.format!r}; known: "
+                f"{', '.join(BUILTIN_FORMATS + known)}"
+            )
+        if self.kind != "landmarks":
             raise ValueError(f"format {self.format} needs kind: landmarks (got {self.kind})")
         return self
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hawkeye.config import DatasetConfig, SyntheticConfig
+from hawkeye.config import BUILTIN_FORMATS, DatasetConfig, SyntheticConfig
 from hawkeye.data import synthetic
 from hawkeye.paths import resolve_data_path
 
@@ -51,7 +51,7 @@ def prepare(cfg: DatasetConfig) -> Path:
 def dataset_fingerprint(cfg: DatasetConfig) -> str:
     """md5 over the entry file and every file it names (videos: by size and mtime)."""
     path = prepare(cfg)
-    if cfg.format in ("keraal", "uiprmd", "msr_action3d", "natops"):
+    if cfg.format not in BUILTIN_FORMATS:  # a registered skeleton format: its own files
         from hawkeye.data import formats
 
         return formats.fingerprint(cfg.format, path)

@@ -183,7 +183,7 @@ def _park_checks(raw: pd.DataFrame, cfg: DatasetConfig, quarantine: Quarantine) 
 
 
 def ingest_skeletons(cfg: DatasetConfig) -> IngestResult:
-    """A public skeleton dataset (``dataset.format`` keraal, uiprmd, msr_action3d, natops)."""
+    """A public skeleton dataset (a registered ``dataset.format``: keraal, uiprmd, ...)."""
     path = resolve_data_path(cfg.path)
     quarantine = Quarantine("ingest")
     try:

@@ -30,7 +30,7 @@ from hawkeye.features.schema import feature_failures
 from hawkeye.landmarks.batch import VideoJob, extract_batch
 from hawkeye.landmarks.mediapipe_extractor import Extraction
 from hawkeye.landmarks.qc import rejection
-from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence, load_sequence
+from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence
 from hawkeye.paths import resolve_data_path
 
 Extractor = Callable[[LandmarkSequence], dict[str, float]]
@@ -57,21 +57,7 @@ def _from_files(
 ) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
     for i, rec in tqdm(manifest.iterrows(), total=len(manifest), desc="landmarks", unit="rec"):
         try:
-            if fmt in formats.FORMATS:
-                yield i, formats.load_sequence(fmt, rec), {}
-                continue
-            yield (
-                i,
-                load_sequence(
-                    resolve_data_path(rec["source"]),
-                    rec.get("layout") or "mediapipe_hand_21",
-                    rec["fps"],
-                    width=rec.get("width"),
-                    height=rec.get("height"),
-                    duration=rec.get("duration"),
-                ),
-                {},
-            )
+            yield i, formats.load_recording(rec, fmt), {}
         except LandmarkError as exc:
             yield i, str(exc), {}
 

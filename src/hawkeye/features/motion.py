@@ -5,7 +5,8 @@ patient: the same movement is a different set of numbers when the person is
 nearer, further left or filmed in another resolution. The channels here take
 that away: positions relative to a root joint (hip midpoint for a pose, wrist
 for a hand, centroid otherwise) in units of a body size (torso length, hand
-size, or the joints' RMS spread), plus their first and second time
+size, or the joints' RMS spread; a layout declares its root and size joints in
+:func:`hawkeye.landmarks.sequence.register_layout`), plus their first and second time
 derivatives per second, so that slowness and jerkiness are explicit and do not
 depend on the frame rate. Frames without a detection are filled by linear
 interpolation so that the output stays aligned frame by frame with the
@@ -21,16 +22,8 @@ import numpy as np
 from scipy.signal import savgol_filter
 
 from hawkeye.features.signal import interpolate_gaps
-from hawkeye.landmarks.sequence import HAND, LandmarkSequence
+from hawkeye.landmarks.sequence import LAYOUTS, LandmarkSequence
 
-# Root joints (their mean is the origin) and the two joint groups whose distance is the size.
-_FRAMES: dict[str, tuple[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]]] = {
-    "mediapipe_pose_33": ((23, 24), ((11, 12), (23, 24))),  # hip midpoint; torso length
-    "mediapipe_hand_21": (
-        (HAND["wrist"],),
-        ((HAND["wrist"],), (HAND["middle_mcp"],)),  # wrist; wrist to middle MCP
-    ),
-}
 DERIVATIVE_S = 0.1  # Savitzky-Golay window of the derivatives (at least 5 frames)
 
 
@@ -57,7 +50,8 @@ def motion_channels(
     sizes per second (and per second squared).
     """
     pts = interpolate_gaps(seq.points.astype(np.float64), seq.presence)
-    root_idx, size_idx = _FRAMES.get(seq.layout, (None, None))
+    layout = LAYOUTS.get(seq.layout)  # its root and size joints, when the layout names them
+    root_idx, size_idx = (layout.root, layout.size) if layout is not None else (None, None)
     root = pts.mean(axis=1) if root_idx is None else pts[:, list(root_idx)].mean(axis=1)
     size = _body_size(pts[seq.presence], size_idx)
     if centre == "frame":

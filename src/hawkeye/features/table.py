@@ -23,16 +23,25 @@ PASSTHROUGH = [
 ]
 
 
+def passthrough() -> list[str]:
+    """PASSTHROUGH plus the columns a registered skeleton format re-reads a recording by
+    (its ``reload_columns``), so that sequence models get them and no model learns them."""
+    from hawkeye.data.readers import registry
+
+    extra = (c for name in registry.names() for c in registry.get(name).reload_columns)
+    return list(dict.fromkeys([*PASSTHROUGH, *extra]))
+
+
 # Quality-control figures travel with the features but must not be learned from: a model
 # that keys on detection rate scores the camera, not the patient.
 QC_PREFIX = "qc_"
 
 
 def feature_columns(table: pd.DataFrame) -> list[str]:
-    skip = set(ID_COLUMNS) | set(PASSTHROUGH)
+    skip = set(ID_COLUMNS) | set(passthrough())
     return [c for c in table.columns if c not in skip and not str(c).startswith(QC_PREFIX)]
 
 
 def identity(manifest: pd.DataFrame) -> pd.DataFrame:
-    cols = ID_COLUMNS + [c for c in PASSTHROUGH if c in manifest.columns]
+    cols = ID_COLUMNS + [c for c in passthrough() if c in manifest.columns]
     return manifest[cols].reset_index(drop=True)

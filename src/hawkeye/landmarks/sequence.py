@@ -9,19 +9,65 @@ import numpy as np
 
 from hawkeye.errors import HawkeyeError
 
-# Joint counts per named layout, as the files and their specs define them.
-JOINT_LAYOUTS: dict[str, int] = {
-    "mediapipe_hand_21": 21,
-    "mediapipe_pose_33": 33,
-    "kinect_v2_25": 25,
-    "kinect_v1_20": 20,
-    "msr_action3d_20": 20,  # Kinect v1 skeleton in MSR Action3D's own joint order
-    "coco_18": 18,
-    "coco_17": 17,
-    "uiprmd_kinect_22": 22,
-    "keraal_vicon_17": 17,
-    "natops_8": 8,
-}
+
+@dataclass(frozen=True)
+class JointLayout:
+    """A named joint layout: how many joints, and what a reader or detector knows of them.
+
+    ``names`` and ``parents`` (the bone tree, -1 for a root) are optional.
+    ``root`` (joints whose mean is the origin) and ``size`` (two joint groups whose
+    distance is the body size) are what :mod:`hawkeye.features.motion` normalises by;
+    without them it uses the centroid and the joints' RMS spread.
+    """
+
+    name: str
+    joints: int
+    names: tuple[str, ...] = ()
+    parents: tuple[int, ...] = ()
+    root: tuple[int, ...] | None = None
+    size: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+
+
+# Every named layout; JOINT_LAYOUTS is its joint-count view, in registration order (the
+# sequence models' layout inference takes the first layout with a file's joint count).
+LAYOUTS: dict[str, JointLayout] = {}
+JOINT_LAYOUTS: dict[str, int] = {}
+
+
+def register_layout(
+    name: str,
+    joints: int | tuple[str, ...],
+    parents: tuple[int, ...] = (),
+    root: tuple[int, ...] | None = None,
+    size: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+) -> JointLayout:
+    """Name a joint layout (``joints``: a count, or the joint names in order).
+
+    A reader module declares the layouts it produces; registering a known name again
+    must keep its joint count (it may add names, bones, root or size) and keeps its place.
+    """
+    names, count = ((), joints) if isinstance(joints, int) else (tuple(joints), len(joints))
+    if count <= 0:
+        raise ValueError(f"layout {name}: a layout needs joints, got {joints!r}")
+    if parents and len(parents) != count:
+        raise ValueError(f"layout {name}: {len(parents)} parents for {count} joints")
+    old = LAYOUTS.get(name)
+    if old is not None:
+        if old.joints != count:
+            raise ValueError(f"layout {name} has {old.joints} joints, cannot redefine as {count}")
+        names, parents = names or old.names, parents or old.parents
+        root, size = root if root is not None else old.root, size if size is not None else old.size
+    layout = JointLayout(name, count, names, parents, root, size)
+    LAYOUTS[name] = layout
+    JOINT_LAYOUTS[name] = count
+    return layout
+
+
+def _ensure_layouts() -> None:
+    """Import the skeleton readers, which register their layouts (a sequence built before
+    anything imported them: a cached ``.npz`` read back, a test's synthetic skeleton)."""
+    import hawkeye.data.readers  # noqa: F401
+
 
 # MediaPipe hand landmark indices that features refer to by name.
 HAND = {
@@ -32,6 +78,21 @@ HAND = {
     "middle_mcp": 9,
     "pinky_mcp": 17,
 }
+
+# Detector and device layouts no single reader owns; readers add theirs at import
+# (hawkeye.data.readers: kinect_v2_25, msr_action3d_20, uiprmd_kinect_22, keraal_vicon_17,
+# natops_8). MediaPipe's hand: root the wrist, size wrist to middle MCP.
+register_layout(
+    "mediapipe_hand_21",
+    21,
+    root=(HAND["wrist"],),
+    size=((HAND["wrist"],), (HAND["middle_mcp"],)),
+)
+# MediaPipe pose: hip midpoint; torso length (shoulder midpoint to hip midpoint).
+register_layout("mediapipe_pose_33", 33, root=(23, 24), size=((11, 12), (23, 24)))
+register_layout("kinect_v1_20", 20)
+register_layout("coco_18", 18)  # OpenPose
+register_layout("coco_17", 17)  # AlphaPose, and most COCO keypoint detectors
 
 
 class LandmarkError(HawkeyeError, ValueError):
@@ -80,6 +141,8 @@ class LandmarkSequence:
 
 def validate(points: np.ndarray, presence: np.ndarray, layout: str, fps: float) -> None:
     """Raise :class:`LandmarkError` naming the first broken rule."""
+    if layout not in JOINT_LAYOUTS:
+        _ensure_layouts()
     if layout not in JOINT_LAYOUTS:
         raise LandmarkError(f"unknown joint layout {layout!r}; known: {sorted(JOINT_LAYOUTS)}")
     if points.ndim != 3 or points.shape[2] != 3:

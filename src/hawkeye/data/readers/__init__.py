@@ -5,8 +5,18 @@ Every reader returns a :class:`~hawkeye.data.readers.base.Recording` (a
 manifest rows from a folder. Bad input raises an error naming the file and
 line, so that ingest can quarantine it with that reason.
 
-Modules: ``keraal`` (file names, dispatch), ``keraal_tables`` (Kinect, Vicon),
-``keraal_json`` (OpenPose, BlazePose, AlphaPose), ``anvil`` (KERAAL
-annotations), ``uiprmd``, ``msr_action3d``, ``uea_ts`` (the ``.ts`` format) and
-``natops``; ``base`` and ``textfile`` hold what they share.
+Each format module declares itself to :mod:`hawkeye.data.readers.registry`
+(``dataset.format``: name, file patterns, manifest rows with its protocol
+columns, sequence loading, the files its fingerprint covers) and its joint
+layouts to :func:`hawkeye.landmarks.sequence.register_layout`. Importing this
+package imports them all, so the registry is complete; a new format is a new
+module here and one name in the import below.
+
+Modules: ``keraal`` (file names, dispatch, Anvil labelling), ``keraal_tables``
+(Kinect, Vicon), ``keraal_json`` (OpenPose, BlazePose, AlphaPose), ``anvil``
+(KERAAL annotations), ``uiprmd``, ``msr_action3d`` (with its cross-subject
+split), ``uea_ts`` (the ``.ts`` format) and ``natops``; ``base``, ``textfile``
+and ``registry`` hold what they share.
 """
+
+from hawkeye.data.readers import keraal, msr_action3d, natops, uiprmd  # noqa: F401  (register)

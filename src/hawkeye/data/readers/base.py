@@ -8,6 +8,7 @@ files are caught and recorded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence
+
+_GLOB = re.compile(r"[*?\[]")
 
 
 class RecordingError(LandmarkError):
@@ -70,6 +73,30 @@ def list_files(folder: Path, *patterns: str) -> list[Path]:
     if not files:
         raise SourceError(f"{folder}: no file matches {', '.join(patterns)}")
     return files
+
+
+def source_files(path: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Files at ``path``: a folder (searched recursively for ``patterns``), a file or a glob."""
+    text = str(path)
+    if _GLOB.search(text):
+        parts = Path(text).parts
+        fixed = next(i for i, part in enumerate(parts) if _GLOB.search(part))
+        root = Path(*parts[:fixed])
+        files = sorted(p for p in root.glob(str(Path(*parts[fixed:]))) if p.is_file())
+        if not files:
+            raise SourceError(f"no file matches {text}")
+        return files
+    if Path(path).is_file():
+        return [Path(path)]
+    return list_files(path, *patterns)
+
+
+def data_root(path: Path) -> Path:
+    """The folder a dataset path lives in (the part of a glob before its first wildcard)."""
+    parts = Path(path).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB.search(part)), len(parts))
+    root = Path(*parts[:fixed])
+    return root if root.is_dir() else root.parent
 
 
 def collect_rows(

@@ -22,19 +22,40 @@ Groups 1A/1B/2A/2B follow the readme's ``GroupId-Modality-ExerciseName-
 SubjectId-RecordingId``; no sample shows them. Their names carry no label
 (1A/2A are labelled in Anvil files, 1B/2B not at all), so a manifest row for
 them raises :class:`LabelError` and lands in the quarantine.
+
+As ``dataset.format: keraal`` (:data:`FORMAT`), rows also get ``error_type``
+(correct, error1-3, incomplete, motionless, other), ``body_part`` and
+``segments`` (JSON list of the annotated time spans) from an Anvil annotation
+when one matches. Groups 1A/2A carry their label only in Anvil files: a
+recording is matched to ``<name>.anvil`` anywhere under the data folder whose
+name, with or without its modality token, equals the recording's name without
+its modality (``G1A-CTK-S01-12`` for ``G1A-Kinect-CTK-S01-12.txt``); the first
+match in path order wins (``annotatorA/`` before ``annotatorB/``),
+``annotation`` names it. This naming is an assumption (no labelled
+group-1A/2A file is in the public samples); a recording without one is
+quarantined with the reader's reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hawkeye.data.quarantine import Quarantine
-from hawkeye.data.readers.base import LabelError, Recording, collect_rows, list_files
+from hawkeye.data.readers import anvil
+from hawkeye.data.readers.base import (
+    LabelError,
+    Recording,
+    collect_rows,
+    data_root,
+    list_files,
+    source_files,
+)
 from hawkeye.data.readers.keraal_json import (
     VIDEO_FPS,
     read_alphapose,
@@ -47,9 +68,13 @@ from hawkeye.data.readers.keraal_tables import (
     read_kinect,
     read_vicon,
 )
+from hawkeye.data.readers.registry import SkeletonFormat, register
+from hawkeye.landmarks.sequence import LandmarkSequence
 
 DATASET = "keraal"
 EXERCISES = ("CTK", "ELK", "RTK")
+PATTERNS = ("G*.txt", "G*.json")
+ERROR_TYPES = {code: name.lower() for name, code in anvil.RECORDING_CODES.items()}
 
 # Modality token in the name -> (reader, layout, default fps).
 MODALITIES: dict[str, tuple[Callable[..., Recording], str, float]] = {
@@ -183,5 +208,86 @@ def manifest_rows(
     folder: Path, quarantine: Quarantine | None = None, read: bool = False
 ) -> list[dict[str, Any]]:
     """Rows for every ``G*.txt`` / ``G*.json`` under ``folder`` (one a file and modality)."""
-    files = list_files(folder, "G*.txt", "G*.json")
+    files = list_files(folder, *PATTERNS)
     return collect_rows(files, lambda p: manifest_row(p, read=read), quarantine)
+
+
+# ---- dataset.format: keraal; labels from the name (group 3) or an Anvil file (1A/2A) ----
+
+
+def _name_key(stem: str) -> list[str]:
+    """Keys an annotation file answers to: its name without, and with, a modality token."""
+    tokens = re.split(r"[-_]", stem)
+    return ["-".join(tokens[:1] + tokens[2:]), "-".join(tokens)]
+
+
+def annotated_row_reader(root: Path) -> Callable[[Path], dict[str, Any]]:
+    """A row reader that labels recordings from the Anvil annotations under ``root``."""
+    annotations: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.anvil")):
+        for key in _name_key(path.stem):
+            annotations.setdefault(key, path)
+    specs = sorted(root.rglob("keraalSpec.xml"))
+    spec = anvil.read_spec(specs[0]) if specs else None
+    return lambda path: annotated_row(path, annotations, spec)
+
+
+def annotated_row(
+    path: Path, annotations: dict[str, Path], spec: anvil.Spec | None
+) -> dict[str, Any]:
+    """One manifest row plus what its Anvil annotation (if any) says."""
+    name = parse_name(path)
+    note = annotations.get(name.recording_key)
+    segments = anvil.read_annotation(note, spec) if note is not None else None
+    if name.label is None and segments is not None:
+        label = anvil.recording_label(segments, note.name)
+        row = manifest_row(path, read=True, label=label)
+    else:
+        row = manifest_row(path, read=True)  # raises LabelError for unlabelled names
+    row["error_type"] = ERROR_TYPES.get(int(row["label"]), str(row["label"]))
+    body = [s.body_part for s in segments or [] if s.track == "Global error" and s.body_part]
+    row["body_part"] = body[0] if body else None
+    row["segments"] = (
+        json.dumps(
+            [
+                {"track": s.track, "start": s.start, "end": s.end, "label": s.label} | s.attributes
+                for s in segments
+            ]
+        )
+        if segments is not None
+        else None
+    )
+    row["annotation"] = str(note) if note is not None else None
+    return row
+
+
+def dataset_rows(path: Path, quarantine: Quarantine | None = None) -> list[dict[str, Any]]:
+    """Rows of every KERAAL file at ``path`` (folder, file or glob), Anvil labels included."""
+    return collect_rows(
+        source_files(path, PATTERNS), annotated_row_reader(data_root(path)), quarantine
+    )
+
+
+def fingerprint_files(path: Path) -> list[Path]:
+    """The recordings, plus the annotations anywhere under the data folder that label them."""
+    root = data_root(path)
+    files = source_files(path, PATTERNS)
+    return files + sorted(root.rglob("*.anvil")) + sorted(root.rglob("keraalSpec.xml"))
+
+
+def load(path: Path, row: Mapping[str, Any]) -> LandmarkSequence:
+    """The sequence of one manifest row (the modality's reader, from the file name)."""
+    return read_keraal(path, fps=float(row["fps"])).sequence
+
+
+FORMAT = register(
+    SkeletonFormat(
+        name=DATASET,
+        description="KERAAL rehabilitation exercises: Kinect, Vicon, OpenPose, BlazePose, "
+        "AlphaPose files, labels from names or Anvil annotations",
+        patterns=PATTERNS,
+        manifest_rows=dataset_rows,
+        load_sequence=load,
+        fingerprint_files=fingerprint_files,
+    )
+)

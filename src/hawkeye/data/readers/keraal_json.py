@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from hawkeye.data.readers.base import Recording, RecordingError, make_sequence
+from hawkeye.landmarks.sequence import register_layout
 
 OPENPOSE_JOINTS = (
     "Nose", "Neck", "rShoulder", "rElbow", "rWrist", "lShoulder", "lElbow", "lWrist",
@@ -49,6 +50,11 @@ ALPHAPOSE_JOINTS = (
     "Nose", "LEye", "REye", "LEar", "REar", "LShoulder", "RShoulder", "LElbow", "RElbow",
     "LWrist", "RWrist", "LHip", "RHip", "LKnee", "RKnee", "LAnkle", "RAnkle",
 )  # fmt: skip
+
+# The COCO layouts are the landmark module's own (other detectors write them too); this
+# adds their joint names.
+register_layout("coco_18", OPENPOSE_JOINTS)
+register_layout("coco_17", ALPHAPOSE_JOINTS)
 
 VIDEO_FPS = 30.0  # the group-3 videos; their frame counts match the 30 Hz Kinect files.
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hawkeye.data.readers.base import Recording, all_zero_frames, make_sequence
 from hawkeye.data.readers.textfile import numeric_table
+from hawkeye.landmarks.sequence import register_layout
 
 # readme_files_format.txt, section 2.1.
 KINECT_JOINTS = (
@@ -38,6 +39,8 @@ VICON_TARGETS = (
 
 KINECT_LAYOUT = "kinect_v2_25"
 VICON_LAYOUT = "keraal_vicon_17"
+register_layout(KINECT_LAYOUT, KINECT_JOINTS)
+register_layout(VICON_LAYOUT, VICON_TARGETS)
 KINECT_FPS = 30.0  # Kinect v2 body frames.
 # Not stated in the KERAAL docs: every sample Vicon file has ~2x the lines of the
 # Kinect file of the same recording (390/197, 385/193, 389/193), i.e. 60 Hz.

@@ -14,11 +14,16 @@ action number minus one (0-19, for classifiers); ``action`` keeps 1-20.
 When the folder holds ``files_used_in_cvpr12_paper.txt``, the column
 ``in_cvpr12`` says whether a file is among the 557 the benchmark uses (the
 other 10 are left out there; one of them, a13_s09_e02, is all zeros).
+
+As ``dataset.format: msr_action3d`` (:data:`FORMAT`), rows also get ``split``:
+the cross-subject protocol (odd subjects train, even test).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +36,19 @@ from hawkeye.data.readers.base import (
     collect_rows,
     list_files,
     make_sequence,
+    source_files,
 )
+from hawkeye.data.readers.registry import SkeletonFormat, register, rows_per_file
 from hawkeye.data.readers.textfile import numeric_table
+from hawkeye.landmarks.sequence import LandmarkSequence, register_layout
 
 DATASET = "msr_action3d"
 LAYOUT = "msr_action3d_20"
 FPS = 15.0  # the capture rate given by the dataset authors (Li et al., CVPR-W 2010).
 USED_LIST = "files_used_in_cvpr12_paper.txt"
+PATTERNS = ("a*_s*_e*_skeleton3D.txt",)
+# Cross-subject protocol (Li et al. 2010; Wang et al. 2012): odd subjects train.
+TRAIN_SUBJECTS = frozenset({"s01", "s03", "s05", "s07", "s09"})
 
 JOINTS = (
     "left_shoulder", "right_shoulder", "neck", "spine", "left_hip", "right_hip", "hip_center",
@@ -51,6 +62,8 @@ ACTIONS = (
     "side-boxing", "bend", "forward kick", "side kick", "jogging", "tennis swing",
     "tennis serve", "golf swing", "pickup & throw",
 )  # fmt: skip
+
+register_layout(LAYOUT, JOINTS)
 
 _NAME = re.compile(r"a(?P<action>\d\d)_s(?P<subject>\d\d)_e(?P<episode>\d\d)_skeleton3D\.txt")
 
@@ -105,3 +118,37 @@ def manifest_rows(
     listing = Path(folder) / USED_LIST
     used = set(listing.read_text().split()) if listing.is_file() else None
     return collect_rows(files, lambda p: manifest_row(p, read=read, used=used), quarantine)
+
+
+# ---- dataset.format: msr_action3d ----
+
+
+def protocol_row(path: Path) -> dict[str, Any]:
+    """A manifest row with ``in_cvpr12`` (from the folder's used list) and ``split``."""
+    listing = Path(path).parent / USED_LIST
+    used = _used_list(listing) if listing.is_file() else None
+    row = manifest_row(path, read=True, used=used)
+    row["split"] = "train" if row["subject_id"] in TRAIN_SUBJECTS else "test"
+    return row
+
+
+@functools.lru_cache(maxsize=8)
+def _used_list(listing: Path) -> set[str]:
+    return {name.removesuffix("_skeleton3D.txt") for name in listing.read_text().split()}
+
+
+def load(path: Path, row: Mapping[str, Any]) -> LandmarkSequence:
+    """The sequence of one manifest row."""
+    return read_msr_action3d(path, fps=float(row["fps"])).sequence
+
+
+FORMAT = register(
+    SkeletonFormat(
+        name=DATASET,
+        description="MSR Action3D skeleton files (20 joints, 20 actions, cross-subject split)",
+        patterns=PATTERNS,
+        manifest_rows=rows_per_file(PATTERNS, protocol_row),
+        load_sequence=load,
+        fingerprint_files=lambda path: source_files(path, (*PATTERNS, USED_LIST)),
+    )
+)

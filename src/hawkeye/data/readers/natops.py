@@ -12,18 +12,27 @@ train/test ``split`` column), and ``fps`` 20 is the camera rate of the
 original NATOPS database (Song et al., FG 2011), assumed for the 51-step
 series (the archive does not say whether they were resampled). ``label`` is the 0-based
 position in ``@classLabel`` (``1.0``..``6.0`` -> 0..5); ``class_label`` keeps the original.
+
+As ``dataset.format: natops`` (:data:`FORMAT`), ``dataset.path`` is the folder
+with both files or one of them; a recording is re-read by its ``case_index``.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hawkeye.data.readers.base import SourceError
+from hawkeye.data.readers.registry import SkeletonFormat, register
 from hawkeye.data.readers.uea_ts import TsDataset, read_ts
-from hawkeye.landmarks.sequence import LandmarkSequence
+from hawkeye.landmarks.sequence import LandmarkSequence, register_layout
+
+if TYPE_CHECKING:
+    from hawkeye.data.quarantine import Quarantine
 
 DATASET = "natops"
 LAYOUT = "natops_8"
@@ -41,6 +50,7 @@ CLASS_NAMES = {
     "6.0": "Lock wings",
 }
 SPLITS = {"train": "NATOPS_TRAIN.ts", "test": "NATOPS_TEST.ts"}
+register_layout(LAYOUT, POINTS)
 
 
 def case_points(data: TsDataset, index: int) -> np.ndarray:
@@ -94,3 +104,41 @@ def manifest_rows(folder: Path) -> list[dict[str, Any]]:
             raise SourceError(f"{path} does not exist")
         rows += split_rows(path, split)
     return rows
+
+
+# ---- dataset.format: natops ----
+
+
+@functools.lru_cache(maxsize=4)
+def _ts(path: Path) -> TsDataset:
+    return read_ts(path)
+
+
+def dataset_rows(path: Path, quarantine: Quarantine | None = None) -> list[dict[str, Any]]:
+    """Rows of the folder's two files, or of one ``NATOPS_TRAIN.ts`` / ``NATOPS_TEST.ts``.
+
+    An archive file is one unit: a bad one raises (no quarantine of single cases).
+    """
+    if path.is_dir():
+        return manifest_rows(path)
+    split = next((s for s, name in SPLITS.items() if name == path.name), None)
+    if not path.is_file() or split is None:
+        raise SourceError(f"{path}: give the NATOPS folder or one of {sorted(SPLITS.values())}")
+    return split_rows(path, split, _ts(path))
+
+
+def load(path: Path, row: Mapping[str, Any]) -> LandmarkSequence:
+    """The sequence of one manifest row: case ``case_index`` of its ``.ts`` file."""
+    return case_sequence(_ts(path), int(row["case_index"]), float(row["fps"]))
+
+
+FORMAT = register(
+    SkeletonFormat(
+        name=DATASET,
+        description="NATOPS gestures, UEA archive .ts (8 tracked points, official split)",
+        patterns=tuple(SPLITS.values()),
+        manifest_rows=dataset_rows,
+        load_sequence=load,
+        reload_columns=("case_index",),
+    )
+)

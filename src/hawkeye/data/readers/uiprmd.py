@@ -21,6 +21,7 @@ s01-s10, ``episode`` e01-e10.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,15 @@ from hawkeye.data.readers.base import (
     list_files,
     make_sequence,
 )
+from hawkeye.data.readers.registry import SkeletonFormat, register, rows_per_file
 from hawkeye.data.readers.textfile import numeric_table
+from hawkeye.landmarks.sequence import LandmarkSequence, register_layout
 
 DATASET = "ui_prmd"
 LAYOUT = "uiprmd_kinect_22"
 FPS = 30.0  # Kinect v2.
 COORDINATES = "root_absolute_parent_local"
+PATTERNS = ("m*_positions*.txt", "m*_positions*.txt.gz")
 
 JOINTS = (
     "Waist", "Spine", "Chest", "Neck", "Head", "HeadTip",
@@ -48,6 +52,7 @@ JOINTS = (
     "RightUpperLeg", "RightLowerLeg", "RightFoot", "RightLegToes",
 )  # fmt: skip
 PARENTS = (-1, 0, 1, 2, 3, 4, 3, 6, 7, 8, 3, 10, 11, 12, 0, 14, 15, 16, 0, 18, 19, 20)
+register_layout(LAYOUT, JOINTS, parents=PARENTS)
 
 MOVEMENTS = {
     "m01": "deep squat",
@@ -109,5 +114,21 @@ def manifest_rows(
     folder: Path, quarantine: Quarantine | None = None, read: bool = False
 ) -> list[dict[str, Any]]:
     """Rows for every positions file under ``folder`` (``correct/`` and ``incorrect/``)."""
-    files = list_files(folder, "m*_positions*.txt", "m*_positions*.txt.gz")
+    files = list_files(folder, *PATTERNS)
     return collect_rows(files, lambda p: manifest_row(p, read=read), quarantine)
+
+
+def load(path: Path, row: Mapping[str, Any]) -> LandmarkSequence:
+    """The sequence of one manifest row (``dataset.format: uiprmd``)."""
+    return read_uiprmd(path, fps=float(row["fps"])).sequence
+
+
+FORMAT = register(
+    SkeletonFormat(
+        name="uiprmd",
+        description="UI-PRMD Kinect positions (22 joints, root-absolute, parent-local offsets)",
+        patterns=PATTERNS,
+        manifest_rows=rows_per_file(PATTERNS, lambda path: manifest_row(path, read=True)),
+        load_sequence=load,
+    )
+)
