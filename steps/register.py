@@ -11,6 +11,7 @@ from hawkeye.config import DatasetConfig, RegisterConfig
 from hawkeye.evaluation.metrics import flat_metrics
 from hawkeye.external import beats_training_baselines, external_report, labelled_set
 from hawkeye.features.table import feature_columns
+from hawkeye.models.base import is_zero_shot
 from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
@@ -21,7 +22,7 @@ logger = get_logger(__name__)
 
 def _example(model: Any, features: pd.DataFrame) -> pd.DataFrame:
     """The input a model takes: whole rows for video scorers, its own columns for the rest."""
-    if hasattr(model, "predict_details"):
+    if is_zero_shot(model):
         return features
     names = getattr(model, "feature_names_in_", None)
     return features[list(names)] if names is not None else features[feature_columns(features)]

@@ -202,8 +202,17 @@ class SplitConfig(_Strict):
     )
 
 
+def _models(zero_shot: bool = False) -> tuple[str, ...]:
+    """hawkeye.models.registry's model names (names and kinds only: no torch imported)."""
+    from hawkeye.models import registry
+
+    return registry.zero_shot_names() if zero_shot else registry.names()
+
+
 # Video scorers that learn nothing: `params` holds their settings (model_path, n_frames, ...).
-ZERO_SHOT = ("vlm", "vlm_api")
+ZERO_SHOT = _models(zero_shot=True)  # the registry's; kept for importers of this name
+# Every registered model: an unknown name fails listing them.
+ModelName = Literal[_models()]  # type: ignore[valid-type]
 
 
 class ApplicabilityConfig(_Strict):
@@ -224,20 +233,12 @@ class ApplicabilityConfig(_Strict):
 
 
 class ModelConfig(_Strict):
-    name: Literal[
+    name: ModelName = Field(  # type: ignore[valid-type]
         "random_forest",
-        "xgboost",
-        "ordinal_logistic",  # mord's all-threshold ordinal logistic regression
-        "vlm",
-        "vlm_api",
-        # sequence nets over landmark files (hawkeye.models.sequence); params: see its DEFAULTS
-        "lstm_attention",
-        "transformer",
-        "conv_lstm",
-        "tcn",
-        "conv_bilstm",
-        "autoencoder",  # one-class: params.normal_label (default min_label) = correct execution
-    ] = "random_forest"
+        description="a model in hawkeye.models.registry: feature-table scorers, sequence nets "
+        "over landmark files, the one-class autoencoder (params.normal_label, default "
+        "min_label = correct execution) or a zero-shot video scorer",
+    )
     mode: Literal["regression", "classification", "ordinal_classification"] = Field(
         "regression",
         description="regression or ordinal_classification for ordered scores; classification "
@@ -248,12 +249,11 @@ class ModelConfig(_Strict):
     applicability: ApplicabilityConfig = Field(default_factory=ApplicabilityConfig)
 
     @model_validator(mode="after")
-    def _sequence_params(self) -> ModelConfig:
-        """A typo in a sequence model's params fails here, naming the key."""
-        from hawkeye.models.sequence.names import SEQUENCE_MODELS, resolve_params
+    def _model_params(self) -> ModelConfig:
+        """A typo in a model's params fails here, naming the key (where its spec can tell)."""
+        from hawkeye.models.registry import check_params
 
-        if self.name in SEQUENCE_MODELS:
-            resolve_params({k: v for k, v in self.params.items() if k != "normal_label"})
+        check_params(self.name, self.params)
         return self
 
 

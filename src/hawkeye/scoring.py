@@ -20,6 +20,7 @@ from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.extract import TASK_MODEL, extractors, video_jobs, video_sequences
 from hawkeye.features.hand_task import hand_task_signs, looks_like_tapping
 from hawkeye.landmarks.sequence import LandmarkError
+from hawkeye.models.base import is_one_class, one_class_outputs
 from hawkeye.trust import assess, conditions_for, interval_note, intervals
 
 
@@ -62,8 +63,8 @@ def score_features(
     out["sample_id"] = (
         table[id_column] if id_column and id_column in table else table.index.astype(str)
     )
-    if hasattr(model, "decide"):  # one-class: the decision and relative error, as evaluated
-        out["anomaly_score"], score = model.decide(X)
+    if is_one_class(model):  # the relative error and the decision, as evaluated
+        out["anomaly_score"], score = one_class_outputs(model, X)
     else:
         score = model.predict(X)
     verdicts = assess(

@@ -10,14 +10,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from hawkeye.config import ZERO_SHOT, ModelConfig
+from hawkeye.config import ModelConfig
 from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.table import feature_columns
-from hawkeye.models.classical import ScoreModel
-from hawkeye.models.sequence.names import (  # names only: no torch import
-    ONE_CLASS,
-    SEQUENCE_MODELS,
-)
+from hawkeye.models.base import is_one_class, one_class_outputs
+from hawkeye.models.registry import build_model, spec
 from hawkeye.trust import describe_training
 
 
@@ -26,23 +23,6 @@ class TrainResult:
     model: Any  # refit on every recording (or the zero-shot scorer): what gets registered
     predictions: pd.DataFrame  # out-of-fold: what gets evaluated
     fit_seconds: float
-
-
-def build_model(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> Any:
-    """The estimator a config names; zero-shot video scorers take ``params`` as their settings."""
-    if cfg.name == "vlm":
-        from hawkeye.models.vlm import VLMScorer
-
-        return VLMScorer(**cfg.params, task=task, min_label=min_label, max_label=max_label)
-    if cfg.name == "vlm_api":
-        from hawkeye.models.api_scorer import APIScorer
-
-        return APIScorer(**cfg.params, task=task, min_label=min_label, max_label=max_label)
-    if cfg.name in SEQUENCE_MODELS:
-        from hawkeye.models.sequence import build_sequence_model
-
-        return build_sequence_model(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
-    return ScoreModel(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
 
 
 def _fold_frame(
@@ -93,11 +73,13 @@ def cross_validate(
         raise ValueError(
             f"split covers {len(data)} of {len(table)} recordings; re-run the split step"
         )
-    if cfg.name in ZERO_SHOT:
+    model_spec = spec(cfg.name)
+    if model_spec.zero_shot:
         return _zero_shot(data, cfg, task, min_label, max_label)
     # Sequence models read the landmark files (`source`, `layout`, `fps`) and hold out validation
     # subjects (`subject_id`): they get whole rows, not feature columns.
-    features = list(table.columns) if cfg.name in SEQUENCE_MODELS else feature_columns(table)
+    whole_rows = model_spec.inputs == "sequences"
+    features = list(table.columns) if whole_rows else feature_columns(table)
     out = []
     start = time.perf_counter()
     test_folds = [k for k in sorted(data["fold"].unique()) if k >= 0]  # -1: train only
@@ -105,8 +87,8 @@ def cross_validate(
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
         model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
-        if cfg.name in ONE_CLASS:  # evaluate ranks the anomaly score and counts the decision
-            anomaly, score = model.decide(test[features])
+        if is_one_class(model):  # evaluate ranks the anomaly score and counts the decision
+            anomaly, score = one_class_outputs(model, test[features])
             extra = {"anomaly_score": anomaly, "normal_label": model.normal_}
         else:
             score, extra = model.predict(test[features]), {}

@@ -17,50 +17,13 @@ import pandas as pd
 
 from hawkeye.config import GateConfig, ModelConfig
 from hawkeye.evaluation.metrics import evaluate_predictions
-from hawkeye.models.sequence.names import ARCHITECTURES, ONE_CLASS  # names only: no torch
+from hawkeye.models import registry
 from hawkeye.training import cross_validate
 
 
 def search_space(model: str, trial: optuna.Trial) -> dict[str, Any]:
-    """Ranges wide enough to matter and narrow enough for tens of trials."""
-    if model == "random_forest":
-        return {
-            "n_estimators": trial.suggest_int("n_estimators", 100, 600, step=50),
-            "max_depth": trial.suggest_categorical("max_depth", [None, 4, 8, 16]),
-            "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 10),
-            "max_features": trial.suggest_categorical("max_features", ["sqrt", 0.3, 0.6, 1.0]),
-        }
-    if model == "xgboost":
-        return {
-            "n_estimators": trial.suggest_int("n_estimators", 100, 800, step=50),
-            "max_depth": trial.suggest_int("max_depth", 2, 8),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
-            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10, log=True),
-            "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True),
-        }
-    if model in ARCHITECTURES + ONE_CLASS:
-        # The knobs that moved the benchmarks most; epochs and length stay the config's.
-        space: dict[str, Any] = {
-            "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
-            "hidden": trial.suggest_categorical("hidden", [32, 64, 128]),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.4),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-4, 1e-1, log=True),
-            "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64]),
-        }
-        if model in ONE_CLASS:
-            space["latent"] = trial.suggest_categorical("latent", [8, 16, 32])
-        else:
-            space["velocity"] = trial.suggest_categorical("velocity", [True, False])
-            space["mixup"] = trial.suggest_categorical("mixup", [0.0, 0.2])
-        return space
-    if model == "ordinal_logistic":
-        return {"alpha": trial.suggest_float("alpha", 1e-3, 100, log=True)}
-    raise ValueError(
-        f"no search space for model {model!r} (random_forest, xgboost, ordinal_logistic, "
-        "the sequence nets and the autoencoder)"
-    )
+    """The registered model's space (hawkeye.models.registry), sampled by ``trial``."""
+    return registry.search_space(model, trial)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,41 +13,41 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
 
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "random_forest": {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1},
-    "xgboost": {
-        "n_estimators": 300,
-        "max_depth": 3,
-        "learning_rate": 0.05,
-        "subsample": 0.8,
-        "colsample_bytree": 0.8,
-        "n_jobs": 2,
-    },
-    # mord's all-threshold ordinal logistic regression: one weight vector and K-1 ordered
-    # cut points, so it cannot predict "more severe" from a feature that lowers the odds of
-    # every higher score. ``alpha`` is the L2 penalty on standardised features.
-    "ordinal_logistic": {"alpha": 1.0, "max_iter": 1000},
-}
-# Models that are ordinal by construction: their classes are scores, their mean is meaningful.
-ORDINAL_MODELS = ("ordinal_logistic",)
+from hawkeye.models import registry
+from hawkeye.models.base import ScorerMixin
+
+if TYPE_CHECKING:
+    from hawkeye.config import ModelConfig
+
+
+def random_forest(regression: bool, params: dict[str, Any]) -> BaseEstimator:
+    return (RandomForestRegressor if regression else RandomForestClassifier)(**params)
+
+
+def xgboost(regression: bool, params: dict[str, Any]) -> BaseEstimator:
+    return (XGBRegressor if regression else XGBClassifier)(**params)
+
+
+def ordinal_logistic(regression: bool, params: dict[str, Any]) -> BaseEstimator:
+    """Classes are scores whatever the mode (``ordinal`` in its registry entry)."""
+    from mord import LogisticAT  # only this model needs it
+
+    params.pop("random_state")  # deterministic: L-BFGS from zeros
+    return Pipeline([("scale", StandardScaler()), ("ordinal", LogisticAT(**params))])
 
 
 def _estimator(name: str, mode: str, params: dict[str, Any], seed: int) -> BaseEstimator:
-    regression = mode == "regression"
-    merged = {**DEFAULTS[name], **params, "random_state": seed}
-    if name == "random_forest":
-        return (RandomForestRegressor if regression else RandomForestClassifier)(**merged)
-    if name == "xgboost":
-        return (XGBRegressor if regression else XGBClassifier)(**merged)
-    if name == "ordinal_logistic":
-        from mord import LogisticAT  # only this model needs it
-
-        merged.pop("random_state")  # deterministic: L-BFGS from zeros
-        return Pipeline([("scale", StandardScaler()), ("ordinal", LogisticAT(**merged))])
-    raise ValueError(f"unknown model {name!r}; known: {sorted(DEFAULTS)}")
+    """The registered factory, given the registry's defaults, then ``params``, then the seed."""
+    merged = {**registry.spec(name).defaults, **params, "random_state": seed}
+    return registry.estimator_factory(name)(mode == "regression", merged)
 
 
-class ScoreModel(RegressorMixin, BaseEstimator):
+def from_config(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> ScoreModel:
+    """The registry's builder of a feature-table model."""
+    return ScoreModel(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
+
+
+class ScoreModel(ScorerMixin, RegressorMixin, BaseEstimator):
     """Predicts a continuous severity in ``[min_label, max_label]``; ``predict_label`` rounds it.
 
     ``regression`` suits ordinal scores (an error of 2 costs more than an error
@@ -106,19 +106,12 @@ class ScoreModel(RegressorMixin, BaseEstimator):
     @property
     def is_classifier(self) -> bool:
         return self.mode in ("classification", "ordinal_classification") or (
-            self.model in ORDINAL_MODELS
+            registry.spec(self.model).ordinal
         )
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        if self.mode == "classification":
-            proba = self.predict_proba(X)
-            score = proba.columns.to_numpy(dtype=float)[np.argmax(proba.to_numpy(), axis=1)]
-        elif self.is_classifier:  # ordered classes: the expected score
-            proba = self.predict_proba(X)
-            score = proba.to_numpy() @ proba.columns.to_numpy(dtype=float)
+        if self.is_classifier:  # the most probable class, or the expected score
+            score = self._from_proba(self.predict_proba(X))
         else:
             score = self.pipeline_.predict(self._matrix(X))
-        return np.clip(score, self.min_label, self.max_label)
-
-    def predict_label(self, X: pd.DataFrame) -> np.ndarray:
-        return np.rint(self.predict(X)).astype(int)
+        return self._clip(score)

@@ -30,6 +30,7 @@ from hawkeye.config import GateConfig
 from hawkeye.errors import HawkeyeError
 from hawkeye.evaluation.gate import Champion, Decision, decide
 from hawkeye.evaluation.registry import names as metric_names
+from hawkeye.models.base import is_zero_shot
 from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 
@@ -70,7 +71,7 @@ def log_registered_model(
 ) -> str:
     """Log ``model`` into the active run, register it as a new version of ``name``, tag it."""
     example = example.head(5)
-    if hasattr(model, "predict_details"):
+    if is_zero_shot(model):
         # A zero-shot video scorer: its "model" is its settings (the weights stay in their local
         # folder), it takes video paths, and scoring the example here would run the VLM (or
         # send frames to an API), so the signature is declared rather than inferred.
@@ -86,7 +87,8 @@ def log_registered_model(
         )
     else:
         # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
-        # types listed here, which are the ones this model was just built from.
+        # types listed here, which are the ones this model was just built from. The pyfunc
+        # flavour calls ``predict``: a score, or a one-class model's decision (label space).
         trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
         info = mlflow.sklearn.log_model(
             model,
@@ -123,7 +125,7 @@ def register_model(
     with model_lock(name):  # two runs of one model must not both read "no champion yet"
         champion = current_champion(client, name, gate.metric)
         decision: Decision = decide(report, split_hash, champion, gate, external)
-        if hasattr(model, "predict_details"):
+        if is_zero_shot(model):
             tags = {
                 **tags,
                 "hawkeye.remote_frames": str(bool(getattr(model, "allow_remote_frames", False))),

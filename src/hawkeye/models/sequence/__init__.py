@@ -7,9 +7,12 @@ Importing this package is cheap; the estimators load torch and Lightning when fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hawkeye.models.sequence.names import ARCHITECTURES, ONE_CLASS, PRESETS, SEQUENCE_MODELS
+
+if TYPE_CHECKING:
+    from hawkeye.config import ModelConfig
 
 __all__ = [
     "ARCHITECTURES",
@@ -19,6 +22,7 @@ __all__ = [
     "SequenceAutoencoder",
     "SequenceModel",
     "build_sequence_model",
+    "from_config",
 ]
 
 
@@ -40,6 +44,11 @@ def build_sequence_model(
     from hawkeye.models.sequence.estimator import SequenceModel
 
     return SequenceModel(name, mode, params, min_label, max_label, seed)
+
+
+def from_config(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> Any:
+    """The registry's builder of a sequence model (``task`` is the recordings' own)."""
+    return build_sequence_model(cfg.name, cfg.mode, cfg.params, min_label, max_label, cfg.seed)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ import torch
 from sklearn.base import RegressorMixin
 from torch import nn
 
+from hawkeye.models.base import ScorerMixin
 from hawkeye.models.sequence.base import SequenceEstimator
 from hawkeye.models.sequence.data import inverse_frequency
 from hawkeye.models.sequence.names import ARCHITECTURES, resolve_params
@@ -24,7 +25,7 @@ from hawkeye.models.sequence.nets import build_net
 MODES = ("regression", "classification", "ordinal_classification")
 
 
-class SequenceModel(RegressorMixin, SequenceEstimator):
+class SequenceModel(ScorerMixin, RegressorMixin, SequenceEstimator):
     """LSTM+attention, Transformer, ConvLSTM, TCN or Conv-BiLSTM scorer of a recording.
 
     ``mode`` as in :class:`hawkeye.models.classical.ScoreModel`: ``regression``
@@ -106,14 +107,6 @@ class SequenceModel(RegressorMixin, SequenceEstimator):
         if self.mode == "regression":
             out = torch.cat(self._outputs(X)).float().squeeze(-1).numpy()
             score = out * self.label_std_ + self.label_mean_
-        else:
-            proba = self.predict_proba(X)
-            values = proba.columns.to_numpy(dtype=float)
-            if self.mode == "classification":
-                score = values[np.argmax(proba.to_numpy(), axis=1)]
-            else:
-                score = proba.to_numpy() @ values
-        return np.clip(score, self.min_label, self.max_label)
-
-    def predict_label(self, X: pd.DataFrame) -> np.ndarray:
-        return np.rint(self.predict(X)).astype(int)
+        else:  # the most probable class, or the expected score
+            score = self._from_proba(self.predict_proba(X))
+        return self._clip(score)

@@ -3,9 +3,16 @@
 A repetition is squeezed through a ``latent``-sized bottleneck and rebuilt frame
 by frame; what the model never saw (an incorrect execution) rebuilds worse, so
 the reconstruction error is the anomaly score. Same estimator contract as the
-other models: ``fit(X, y)`` keeps the rows labelled ``normal_label`` (or all
-rows when ``y`` is None), ``predict(X)`` returns the anomaly score (>= 0,
-larger = further from the correct executions), ``auroc`` scores a labelled set.
+other models (:class:`hawkeye.models.base.OneClassMixin`): ``fit(X, y)`` keeps
+the rows labelled ``normal_label`` (or all rows when ``y`` is None) and sets the
+threshold at the 95th percentile of their errors; ``predict(X)`` is the decision
+in label space (``normal_`` up to the threshold, ``abnormal_`` above).
+
+Signs: ``reconstruction_error`` (>= 0) grows away from the correct executions;
+``score_samples = -reconstruction_error`` (scikit-learn's: higher = more normal);
+``decision_function = score_samples - offset_`` is negative for a flagged
+recording; ``anomaly_score`` is the error over the threshold (1 = the threshold).
+``auroc`` scores a labelled set.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
+from hawkeye.models.base import OneClassMixin
 from hawkeye.models.sequence.base import SequenceEstimator
 from hawkeye.models.sequence.module import masked_mse
 from hawkeye.models.sequence.nets import run_lstm
@@ -44,7 +52,7 @@ class AutoencoderNet(nn.Module):
         return self.out(run_lstm(self.decoder, dec_in, mask)[0])
 
 
-class SequenceAutoencoder(SequenceEstimator):
+class SequenceAutoencoder(OneClassMixin, SequenceEstimator):
     task = "reconstruction"
 
     def __init__(
@@ -64,11 +72,6 @@ class SequenceAutoencoder(SequenceEstimator):
     def _build_net(self, in_dim: int, out_dim: int, p: dict[str, Any]) -> nn.Module:
         return AutoencoderNet(in_dim, p["hidden"], p["latent"], p["layers"], p["dropout"])
 
-    @property
-    def normal_(self) -> int:
-        """The label of a correct execution: ``normal_label``, else ``min_label``."""
-        return self.min_label if self.normal_label is None else self.normal_label
-
     def fit(
         self,
         X: pd.DataFrame,
@@ -85,40 +88,29 @@ class SequenceAutoencoder(SequenceEstimator):
             groups = None if groups is None else np.asarray(groups)[keep]
         zeros = np.zeros(len(X), dtype=np.float32)
         self._fit(X, zeros, zeros, 0, {}, groups, callbacks)
-        self.threshold_ = float(np.quantile(self.predict(X), 0.95))
+        self.threshold_ = float(np.quantile(self.reconstruction_error(X), 0.95))
         return self
 
     def _forward(self, net: nn.Module, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return masked_mse(net(x, mask), x, mask)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Anomaly score: mean squared reconstruction error (standardised channels) a recording."""
+    @property
+    def offset_(self) -> float:  # type: ignore[override]
+        """``score_samples`` at the threshold: minus the threshold error."""
+        return -self.threshold_
+
+    def reconstruction_error(self, X: pd.DataFrame) -> np.ndarray:
+        """Mean squared reconstruction error (standardised channels) a recording, >= 0."""
         return torch.cat(self._outputs(X)).numpy().astype(float)
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:
-        """scikit-learn's one-class convention: higher is more normal."""
-        return -self.predict(X)
-
-    @property
-    def abnormal_(self) -> int:
-        """The label a flagged recording gets: the end of the scale away from ``normal_``."""
-        return self.max_label if self.normal_ == self.min_label else self.min_label
+        """scikit-learn's one-class convention: higher is more normal (minus the error)."""
+        return -self.reconstruction_error(X)
 
     def is_anomaly(self, X: pd.DataFrame) -> np.ndarray:
-        """Above the 95th percentile of the training (correct) recordings' scores."""
-        return self.predict(X) > self.threshold_
-
-    def decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """The anomaly score over the threshold (1 = the threshold, so models fitted on
-        different folds share a scale) and the decision: ``normal_`` up to the threshold,
-        ``abnormal_`` above, NaN where the score is NaN. Evaluation and scoring both use it.
-        Meant for correct/incorrect labels; on a 0-4 scale a flagged recording gets the far
-        end, so MAE and QWK say little there."""
-        raw = self.predict(X)
-        label = np.where(raw > self.threshold_, self.abnormal_, self.normal_).astype(float)
-        label[~np.isfinite(raw)] = np.nan
-        return raw / self.threshold_, label
+        """Above the 95th percentile of the training (correct) recordings' errors."""
+        return self.reconstruction_error(X) > self.threshold_
 
     def auroc(self, X: pd.DataFrame, anomalous: np.ndarray) -> float:
-        """Area under the ROC curve of the anomaly score for ``anomalous`` (True = incorrect)."""
-        return float(roc_auc_score(np.asarray(anomalous, dtype=bool), self.predict(X)))
+        """Area under the ROC curve of the error for ``anomalous`` (True = incorrect)."""
+        return float(roc_auc_score(np.asarray(anomalous, dtype=bool), self.reconstruction_error(X)))

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from hawkeye.errors import HawkeyeError
-from hawkeye.models.frames import SampledFrames
-from hawkeye.models.vlm import VideoScorer
+from hawkeye.models.vlm.base import VideoScorer
+from hawkeye.models.vlm.frames import SampledFrames
 
 log = logging.getLogger(__name__)
 
