@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hawkeye.models.api_scorer import APIScorer, APIScorerError, RemoteFramesRefused
+from hawkeye.models.vlm.api import APIScorer, APIScorerError, RemoteFramesRefused
 from tests.stub_api import Stub, serve_stub
 
 SECRET = "sk-test-0123456789abcdef-SECRET"
@@ -222,7 +222,7 @@ def test_keyless_local_server_and_bad_videos(
 def test_busy_server_is_retried(
     stub: tuple[Stub, str], videos: pd.DataFrame, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hawkeye.models.api_scorer as api
+    import hawkeye.models.vlm.api as api
 
     waits: list[float] = []
     monkeypatch.setattr(api.time, "sleep", waits.append)

@@ -42,12 +42,15 @@ def test_reconstruction_error_separates_incorrect_executions(table: pd.DataFrame
     y = table["label"].to_numpy()
     model = SequenceAutoencoder(PARAMS, normal_label=0).fit(table, y)
     assert model.fit_info_["n_train"] == int((y == 0).sum())  # only the correct ones
-    score = model.predict(table)
+    score = model.reconstruction_error(table)
     assert score.shape == (len(table),) and (score >= 0).all()
     assert model.auroc(table, y != 0) > 0.8
     flagged = model.is_anomaly(table)
     assert flagged[y != 0].mean() > flagged[y == 0].mean()
     np.testing.assert_array_equal(model.score_samples(table), -score)
+    # predict is the decision, in label space: the flagged ones get the other label
+    np.testing.assert_array_equal(model.predict(table), np.where(flagged, model.abnormal_, 0))
+    np.testing.assert_array_equal(model.decision_function(table) < 0, flagged)
 
 
 def test_autoencoder_fine_tunes_from_its_weights(table: pd.DataFrame, tmp_path: Path) -> None:
@@ -58,7 +61,7 @@ def test_autoencoder_fine_tunes_from_its_weights(table: pd.DataFrame, tmp_path: 
         {**PARAMS, "preset": "finetune", "init_checkpoint": str(path), "max_epochs": 1, "lr": 1e-9},
         normal_label=0,
     ).fit(table, y)
-    np.testing.assert_allclose(tuned.predict(table), base.predict(table), rtol=1e-3)
+    np.testing.assert_allclose(tuned.score_samples(table), base.score_samples(table), rtol=1e-3)
 
 
 def test_without_labels_every_row_is_taken_as_correct(table: pd.DataFrame) -> None:

@@ -21,17 +21,11 @@ import pandas as pd
 import pytest
 import torch
 
-from hawkeye.models.answers import OK, OUT_OF_RANGE, UNPARSABLE, parse_score
-from hawkeye.models.frames import VideoError, frame_indices, sample_frames
-from hawkeye.models.rubrics import RUBRICS, build_prompt, check_label_range
-from hawkeye.models.vlm import (
-    STATUSES,
-    ModelNotFoundError,
-    VLMScorer,
-    choose_device,
-    load_plan,
-    summarize_details,
-)
+from hawkeye.models.vlm.answers import OK, OUT_OF_RANGE, UNPARSABLE, parse_score
+from hawkeye.models.vlm.base import STATUSES, summarize_details
+from hawkeye.models.vlm.frames import VideoError, frame_indices, sample_frames
+from hawkeye.models.vlm.local import ModelNotFoundError, VLMScorer, choose_device, load_plan
+from hawkeye.models.vlm.rubrics import RUBRICS, build_prompt, check_label_range
 from tests.tiny_vlm import FORCED_DIGIT, build_tiny_llava, write_video
 
 HAS_TRANSFORMERS = importlib.util.find_spec("transformers") is not None
