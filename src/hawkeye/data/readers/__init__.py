@@ -9,8 +9,8 @@ Each format module declares itself to :mod:`hawkeye.data.readers.registry`
 (``dataset.format``: name, file patterns, manifest rows with its protocol
 columns, sequence loading, the files its fingerprint covers) and its joint
 layouts to :func:`hawkeye.landmarks.sequence.register_layout`. Importing this
-package imports them all, so the registry is complete; a new format is a new
-module here and one name in the import below.
+package imports every module in it (in name order), so the registry is
+complete: a new format is a new module here and nothing else.
 
 Modules: ``keraal`` (file names, dispatch, Anvil labelling), ``keraal_tables``
 (Kinect, Vicon), ``keraal_json`` (OpenPose, BlazePose, AlphaPose), ``anvil``
@@ -19,4 +19,8 @@ split), ``uea_ts`` (the ``.ts`` format) and ``natops``; ``base``, ``textfile``
 and ``registry`` hold what they share.
 """
 
-from hawkeye.data.readers import keraal, msr_action3d, natops, uiprmd  # noqa: F401  (register)
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):  # each format module registers itself
+    importlib.import_module(f"{__name__}.{_module.name}")
