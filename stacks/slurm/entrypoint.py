@@ -9,9 +9,6 @@ rest of ``run`` is ZenML 0.92's, unchanged.
 
 from __future__ import annotations
 
-import os
-import sys
-
 from zenml.entrypoints.step_entrypoint_configuration import STEP_NAME_OPTION
 from zenml.integrations.registry import integration_registry
 from zenml.step_operators.step_operator_entrypoint_configuration import (
@@ -25,8 +22,5 @@ class SlurmStepEntrypointConfiguration(StepOperatorEntrypointConfiguration):
         integration_registry.activate_integrations()
         step_name = self.entrypoint_args[STEP_NAME_OPTION]
         self.download_code_if_necessary()
-        cwd = os.getcwd()
-        if cwd not in sys.path:
-            sys.path.insert(0, cwd)
         self._run_step(step=self.step, snapshot=snapshot)
         self.post_run(pipeline_name=snapshot.pipeline_configuration.name, step_name=step_name)

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from hawkeye.config import RunConfig, load_run_config
 from hawkeye.errors import HawkeyeError
-from hawkeye.paths import project_root, run_configs_dir
+from hawkeye.paths import PROJECT_FILE, project_root, run_configs_dir
 
 console = Console(stderr=True, soft_wrap=True)
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
@@ -62,6 +62,12 @@ def enter_project() -> Path:
     that root, wherever the command was typed.
     """
     root = project_root()
+    if not (root / PROJECT_FILE).is_file():
+        console.print(
+            f"[red]Not in a Hawkeye project: no {PROJECT_FILE} in {root} or above.[/red] "
+            "`hawkeye init DIR` makes one (or work from a checkout of Hawkeye)."
+        )
+        raise typer.Exit(2)
     os.chdir(root)
     return root
 

@@ -109,9 +109,10 @@ def dvc_stages(code_deps: bool) -> dict[str, Any]:
     return {"stages": stages}
 
 
-def params_text(config: Path, name: str) -> str:
-    """``params.yaml`` for ``dvc repro``: ``config`` resolved and validated."""
-    params = read_parameters(config)
+def params_text(config: Path, name: str, layers: Path | None = None) -> str:
+    """``params.yaml`` for ``dvc repro``: ``config`` resolved (its layers in ``layers``,
+    default the project's configuration folder) and validated."""
+    params = read_parameters(config, layers)
     RunConfig.model_validate(params)  # the file DVC reads must be a valid run
     return PARAMS_HEADER.format(name=name) + yaml.safe_dump(params, sort_keys=False)
 
@@ -151,7 +152,7 @@ def init(
     stacks = _copy_tree(files("stacks"), folder / "stacks")
     written = {
         "dvc.yaml": DVC_HEADER + yaml.safe_dump(dvc_stages(code_deps=False), sort_keys=False),
-        "params.yaml": params_text(folder / "configs" / "demo.yaml", "demo"),
+        "params.yaml": params_text(folder / "configs" / "demo.yaml", "demo", folder / "configs"),
         ".gitignore": GITIGNORE,
         ".dvcignore": "__pycache__/\n*.pyc\n",
         PROJECT_FILE: "# A Hawkeye project (made by `hawkeye init`).\n"

@@ -19,15 +19,18 @@ def models_list(
     wide: bool = typer.Option(False, "--wide", help="every column: split, commit, run, gate"),
 ) -> None:
     """Every model version with its aliases, metrics, split, data version and commit."""
+    from hawkeye.evaluation.registry import names as metric_names
     from hawkeye.tracking import list_versions
-    from hawkeye.tracking.registry import LIST_COLUMNS, WIDE_COLUMNS
 
     enter_project()
     table = list_versions(name, tracking_uri())
     if table.empty:
         console.print("No registered model yet: `hawkeye run demo` registers one.")
         return
-    columns = LIST_COLUMNS + (WIDE_COLUMNS if wide else [])
+    # The headline metrics by default; --wide adds every shown metric and the lineage.
+    metrics = metric_names(shown=True) if wide else metric_names(headline=True)
+    columns = ["model", "version", "aliases", "type", *metrics, "external"]
+    columns += ["base", "split", "data", "commit", "created", "gate"] if wide else []
     shown = table[[c for c in columns if c in table]].round(3)
     if not wide:
         shown["type"] = shown["type"].str.slice(0, 24)
