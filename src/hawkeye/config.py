@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hawkeye.errors import HawkeyeError
@@ -327,12 +326,21 @@ def describe_errors(exc: ValidationError) -> str:
 
 
 def load_run_config(path: Path) -> RunConfig:
-    """Read a ZenML run configuration (``parameters:`` section) or a params.yaml."""
+    """Read a run configuration (its layers resolved: hawkeye.config_files) or a params.yaml."""
+    from hawkeye.config_files import read_parameters
+
     try:
-        raw = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML ({exc})") from exc
-    try:
-        return RunConfig.model_validate(raw.get("parameters", raw))
+        return RunConfig.model_validate(read_parameters(Path(path)))
     except ValidationError as exc:
         raise ConfigError(f"{path}: invalid run configuration\n{describe_errors(exc)}") from exc
+
+
+def resolve_run_config(params: dict[str, Any], where: str = "run configuration") -> RunConfig:
+    """Validate parameters as ZenML hands them to a pipeline, their ``extends`` layers merged."""
+    from hawkeye.config_files import resolve_parameters
+    from hawkeye.paths import run_configs_dir
+
+    try:
+        return RunConfig.model_validate(resolve_parameters(params, run_configs_dir(), where))
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: invalid run configuration\n{describe_errors(exc)}") from exc
