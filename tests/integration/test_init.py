@@ -39,6 +39,10 @@ def test_a_project_made_by_init_trains_and_registers_on_its_own(tmp_path: Path) 
     trained = run(["hawkeye", "run", "demo"], cwd=lab / "notes", env=env)
     assert "finger_tapping-synthetic v1 -> champion" in trained.stderr
     assert (lab / "data" / "raw" / "synthetic_tapping" / "annotations.csv").is_file()
+    # ZenML's own CLI on a thin run file: its `extends` layers resolve inside the pipeline.
+    run(["zenml", "pipeline", "run", "pipelines.training.training_pipeline",
+         "-c", "configs/demo_xgboost.yaml"], cwd=lab, env=env)  # fmt: skip
     listed = run(["hawkeye", "models", "list"], cwd=lab, env=env)
+    assert "xgboost" in listed.stdout  # version 2, trained from configs/demo_xgboost.yaml
     assert "finger_tapping-synthetic" in listed.stdout and "champion" in listed.stdout
     assert (lab / ".hawkeye" / "mlflow.db").is_file()  # the lab's own store, not the checkout's

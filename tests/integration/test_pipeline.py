@@ -257,20 +257,6 @@ def _registry_commands(project: Path, env: dict[str, str], client, challenger: s
     assert (project / "reports" / "scores" / f"{clip.stem}_report.html").is_file()  # predict
 
 
-def test_zenml_cli_runs_the_same_pipeline(project: Path) -> None:
-    """`zenml pipeline run ... -c` is the other documented entry point."""
-    env = isolated_env(project)
-    config = _write_config(project, "tiny")
-    run(["hawkeye", "stack", "up", "local"], project, env)
-    run(
-        ["zenml", "pipeline", "run", "pipelines.training.training_pipeline", "-c", str(config)],
-        project,
-        env,
-    )
-    status = _last_run(project, env)
-    assert status["status"] == "completed" and status["register"]["alias"] == "champion"
-
-
 SEQUENCE_TINY = {"hidden": 16, "max_len": 64, "max_epochs": 4, "batch_size": 8}
 
 
@@ -336,21 +322,3 @@ def test_bad_config_fails_with_a_clear_message(project: Path) -> None:
         ["hawkeye", "run", "nope"], cwd=project, env=env, capture_output=True, text=True
     )
     assert proc.returncode == 2 and "Known: " in proc.stderr
-
-
-@pytest.mark.real_data
-def test_park_configuration_on_the_real_feature_table(project: Path, shared_data: Path) -> None:
-    """The second shipped configuration: PARK features, participant-grouped folds."""
-    from mlflow.tracking import MlflowClient
-
-    env = isolated_env(project) | {"HAWKEYE_SHARED_DATA": str(shared_data)}
-    out = run(["hawkeye", "run", "park"], project, env)
-    assert "489 recordings" in out.stderr
-    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
-    exp = client.get_experiment_by_name("finger_tapping-park")
-    (mlrun,) = top_level_runs(client, exp.name)
-    m = mlrun.data.metrics
-    assert int(mlrun.data.params["n_subjects"]) > 100  # grouped by participant, not by video
-    # A real signal, well clear of the mean predictor (~0.82 MAE on this table).
-    assert m["model_mae"] < m["baseline_mean_mae"] - 0.1
-    assert m["model_pearson"] > 0.5
