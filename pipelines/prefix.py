@@ -36,11 +36,11 @@ def run_config(**parameters: Any) -> RunConfig:
 
 def prepare(cfg: RunConfig) -> Prepared:
     """ingest -> landmark -> split for ``cfg``; zero-shot scorers get videos, not landmarks."""
-    dataset = cfg.dataset.model_dump(mode="json")
+    dataset = cfg.dataset
     fingerprint = dataset_fingerprint(cfg.dataset)
     manifest, ingest_quarantine = steps.ingest(dataset=dataset, fingerprint=fingerprint)
     features, landmark_quarantine = steps.landmark(
         manifest=manifest, dataset=dataset, landmarks=cfg.model.name not in zero_shot_names()
     )
-    folds = steps.split(features=features, split=cfg.split.model_dump(mode="json"))
+    folds = steps.split(features=features, split=cfg.split)
     return Prepared(cfg, fingerprint, features, folds, ingest_quarantine, landmark_quarantine)

@@ -24,12 +24,11 @@ def training_pipeline(
     cfg = run_config(dataset=dataset, split=split, model=model, registry=registry, extends=extends)
     run = prepare(cfg)
     tracked = {"settings": experiment_settings(cfg.registry.model_name)}
-    dataset_params = cfg.dataset.model_dump(mode="json")
     trained, predictions = steps.train.with_options(**tracked)(
         features=run.features,
         folds=run.folds,
-        model=cfg.model.model_dump(mode="json"),
-        dataset=dataset_params,
+        model=cfg.model,
+        dataset=cfg.dataset,
         fingerprint=run.fingerprint,
     )
     report = steps.evaluate.with_options(**tracked)(
@@ -37,13 +36,13 @@ def training_pipeline(
         folds=run.folds,
         ingest_quarantine=run.ingest_quarantine,
         landmark_quarantine=run.landmark_quarantine,
-        dataset=dataset_params,
+        dataset=cfg.dataset,
     )
     steps.register.with_options(**tracked)(
         model=trained,
         features=run.features,
         report=report,
-        registry=cfg.registry.model_dump(mode="json"),
-        dataset=dataset_params,
+        registry=cfg.registry,
+        dataset=cfg.dataset,
         fingerprint=run.fingerprint,
     )

@@ -26,8 +26,8 @@ def tuning_pipeline(
     tune.with_options(settings=experiment_settings(f"{cfg.registry.model_name}-tuning"))(
         features=run.features,
         folds=run.folds,
-        model=cfg.model.model_dump(mode="json"),
-        dataset=cfg.dataset.model_dump(mode="json"),
-        registry=cfg.registry.model_dump(mode="json"),
+        model=cfg.model,
+        dataset=cfg.dataset,
+        registry=cfg.registry,
         n_trials=n_trials,
     )

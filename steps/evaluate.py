@@ -25,10 +25,10 @@ def evaluate(
     folds: pd.DataFrame,
     ingest_quarantine: pd.DataFrame,
     landmark_quarantine: pd.DataFrame,
-    dataset: dict,
+    dataset: DatasetConfig,
 ) -> Annotated[dict[str, Any], "report"]:
     mark_process()
-    cfg = DatasetConfig.model_validate(dataset)
+    cfg = dataset
     report = evaluate_predictions(predictions, cfg.min_label, cfg.max_label)
     report["split_hash"] = split_hash(folds)
     report["quarantined"] = {"ingest": len(ingest_quarantine), "landmark": len(landmark_quarantine)}

@@ -13,11 +13,11 @@ from steps.run_state import mark_process
 
 @step(cache_policy=DOMAIN_CACHE)
 def ingest(
-    dataset: dict, fingerprint: str
+    dataset: DatasetConfig, fingerprint: str
 ) -> tuple[Annotated[pd.DataFrame, "manifest"], Annotated[pd.DataFrame, "ingest_quarantine"]]:
     """``fingerprint`` (the data's content hash) is only here so changed data misses the cache."""
     mark_process()
-    result = ingest_dataset(DatasetConfig.model_validate(dataset))
+    result = ingest_dataset(dataset)
     log_metadata(
         metadata={
             "recordings": len(result.manifest),

@@ -13,11 +13,11 @@ from steps.run_state import mark_process
 
 @step(cache_policy=DOMAIN_CACHE)
 def landmark(
-    manifest: pd.DataFrame, dataset: dict, landmarks: bool = True
+    manifest: pd.DataFrame, dataset: DatasetConfig, landmarks: bool = True
 ) -> tuple[Annotated[pd.DataFrame, "features"], Annotated[pd.DataFrame, "landmark_quarantine"]]:
     """``landmarks=False`` for zero-shot video scorers, which need the videos, not landmarks."""
     mark_process()
-    result = build_features(manifest, DatasetConfig.model_validate(dataset), landmarks)
+    result = build_features(manifest, dataset, landmarks)
     log_metadata(
         metadata={"recordings": len(result.features), "quarantined": len(result.quarantine)}
     )

@@ -8,6 +8,7 @@ from zenml import log_metadata, step
 from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig, RegisterConfig
+from hawkeye.evaluation.gate import greater_is_better
 from hawkeye.evaluation.metrics import flat_metrics
 from hawkeye.external import beats_training_baselines, external_report, labelled_set
 from hawkeye.features.table import feature_columns
@@ -33,15 +34,14 @@ def register(
     model: Any,
     features: pd.DataFrame,
     report: dict[str, Any],
-    registry: dict,
-    dataset: dict,
+    registry: RegisterConfig,
+    dataset: DatasetConfig,
     fingerprint: str,
 ) -> Annotated[dict[str, Any], "registration"]:
     """``dataset`` rides along on the model version so `hawkeye predict` knows the task and
     landmark settings a new video must be processed with."""
     mark_process()
-    cfg = RegisterConfig.model_validate(registry)
-    data_cfg = DatasetConfig.model_validate(dataset)
+    cfg, data_cfg = registry, dataset
     context = {TAG_DATASET: data_cfg.model_dump_json(), TAG_TASK: data_cfg.task}
     external = None
     if cfg.gate.external is not None:  # the gate also asks for an external set
@@ -51,7 +51,10 @@ def register(
         )
         ext_report = external_report(model, labelled)
         external = beats_training_baselines(
-            ext_report, cfg.gate.metric, ext.min_improvement_over_baseline
+            ext_report,
+            cfg.gate.metric,
+            ext.min_improvement_over_baseline,
+            greater_is_better(cfg.gate),
         )
         mlflow.log_metrics(
             {

@@ -12,9 +12,9 @@ from steps.run_state import mark_process
 
 
 @step(cache_policy=DOMAIN_CACHE)
-def split(features: pd.DataFrame, split: dict) -> Annotated[pd.DataFrame, "folds"]:
+def split(features: pd.DataFrame, split: SplitConfig) -> Annotated[pd.DataFrame, "folds"]:
     mark_process()
-    folds = make_folds(features, SplitConfig.model_validate(split))
+    folds = make_folds(features, split)
     log_metadata(
         metadata={
             "split_hash": split_hash(folds),

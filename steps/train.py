@@ -34,11 +34,14 @@ def _with_secret(cfg: ModelConfig) -> ModelConfig:
 
 @step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
 def train(
-    features: pd.DataFrame, folds: pd.DataFrame, model: dict, dataset: dict, fingerprint: str
+    features: pd.DataFrame,
+    folds: pd.DataFrame,
+    model: ModelConfig,
+    dataset: DatasetConfig,
+    fingerprint: str,
 ) -> tuple[Annotated[Any, "model"], Annotated[pd.DataFrame, "predictions"]]:
     mark_process()
-    model_cfg = _with_secret(ModelConfig.model_validate(model))
-    data_cfg = DatasetConfig.model_validate(dataset)
+    model_cfg, data_cfg = _with_secret(model), dataset
     lineage = lineage_tags(fingerprint, resolve_data_path(data_cfg.path))
     mlflow.set_tags({**lineage, "dataset": data_cfg.name, "task": data_cfg.task})
     mlflow.log_params(

@@ -18,17 +18,15 @@ from steps.run_state import mark_process
 def tune(
     features: pd.DataFrame,
     folds: pd.DataFrame,
-    model: dict,
-    dataset: dict,
-    registry: dict,
+    model: ModelConfig,
+    dataset: DatasetConfig,
+    registry: RegisterConfig,
     n_trials: int,
     storage: str | None = None,
 ) -> Annotated[dict[str, Any], "best"]:
     """``storage`` defaults to a sqlite file in the state folder (shared filesystem on SLURM)."""
     mark_process()
-    model_cfg = ModelConfig.model_validate(model)
-    data_cfg = DatasetConfig.model_validate(dataset)
-    reg = RegisterConfig.model_validate(registry)
+    model_cfg, data_cfg, reg = model, dataset, registry
     study = f"{reg.model_name}-{model_cfg.name}"
     result = run_study(
         features,

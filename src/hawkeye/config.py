@@ -273,7 +273,11 @@ class GateConfig(_Strict):
     """When a new model version may take the ``champion`` alias."""
 
     metric: str = "mae"
-    greater_is_better: bool = False
+    greater_is_better: bool | None = Field(
+        None,
+        description="direction of `metric`; default: the metric's own (hawkeye.evaluation."
+        "registry), smaller is better for a metric it does not declare",
+    )
     min_improvement_over_baseline: float = Field(
         0.05, ge=0, description="margin by which the model must beat the best baseline"
     )

@@ -20,15 +20,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
 from hawkeye.config import DatasetConfig
+from hawkeye.config_files import read_parameters
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.ingest import ingest
 from hawkeye.evaluation.metrics import score_metrics
+from hawkeye.evaluation.registry import direction
 from hawkeye.features.extract import build_features
 from hawkeye.scoring import score_features
 from hawkeye.uncertainty import ConformalInterval
@@ -59,8 +60,7 @@ def labelled_set(
     """
     source = Path(source)
     if source.suffix.lower() in (".yaml", ".yml"):
-        raw = yaml.safe_load(source.read_text()) or {}
-        raw = raw.get("parameters", raw)
+        raw = read_parameters(source)  # its `extends` layers merged, as for a run
         cfg = DatasetConfig.model_validate(raw.get("dataset", raw))
     else:
         if not model_dataset:
@@ -105,16 +105,21 @@ def external_report(model: Any, data: LabelledSet) -> dict[str, Any]:
 
 
 def beats_training_baselines(
-    report: dict[str, Any], metric: str = "mae", margin: float = 0.0
+    report: dict[str, Any],
+    metric: str = "mae",
+    margin: float = 0.0,
+    greater_is_better: bool | None = None,
 ) -> tuple[bool, str]:
-    """Whether the model beats the best baseline fitted on its own training data there."""
+    """Whether the model beats the best baseline fitted on its own training data there, by
+    ``margin``; the direction is the metric's own (hawkeye.evaluation.registry) unless given."""
+    up = bool(direction(metric)) if greater_is_better is None else greater_is_better
     pooled = report["pooled"]
     value = pooled["model"].get(metric, float("nan"))
     baselines = {k: v[metric] for k, v in pooled.items() if k.startswith("baseline")}
     if not baselines or not np.isfinite(value):
         return False, f"external {report['set']}: {metric} not measurable"
-    name, best = min(baselines.items(), key=lambda kv: kv[1])
-    if value < best - margin:
+    name, best = (max if up else min)(baselines.items(), key=lambda kv: kv[1])
+    if (value > best + margin) if up else (value < best - margin):
         return True, f"external {report['set']}: {metric}={value:.3f} beats {name} ({best:.3f})"
     return False, (
         f"external {report['set']}: {metric}={value:.3f} does not beat {name} ({best:.3f})"

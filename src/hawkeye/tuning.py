@@ -16,6 +16,7 @@ import optuna
 import pandas as pd
 
 from hawkeye.config import GateConfig, ModelConfig
+from hawkeye.evaluation.gate import greater_is_better
 from hawkeye.evaluation.metrics import evaluate_predictions
 from hawkeye.models import registry
 from hawkeye.training import cross_validate
@@ -51,7 +52,7 @@ def tune(
     on_trial: TrialLogger | None = None,
 ) -> TuneResult:
     """Search ``model``'s space, minimising (or maximising) the gate's metric out of fold."""
-    direction = "maximize" if gate.greater_is_better else "minimize"
+    direction = "maximize" if greater_is_better(gate) else "minimize"
     sampler = optuna.samplers.TPESampler(seed=model.seed)
     study = optuna.create_study(
         study_name=study_name,

@@ -43,14 +43,14 @@ def group(help_text: str) -> typer.Typer:
 
 
 def set_verbose(verbose: bool) -> None:
-    from hawkeye.quiet import quiet
+    from hawkeye.cli.quiet import quiet
 
     _VERBOSE["on"] = verbose
     quiet(verbose)
 
 
 def quiet_loggers() -> None:
-    from hawkeye.quiet import quiet_loggers as _quiet
+    from hawkeye.cli.quiet import quiet_loggers as _quiet
 
     _quiet(_VERBOSE["on"])
 

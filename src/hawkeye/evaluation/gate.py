@@ -41,14 +41,13 @@ class Champion:
 def greater_is_better(gate: GateConfig) -> bool:
     """The gate's direction: the configuration's when it sets one, else the registry's.
 
-    A metric the registry does not declare keeps ``GateConfig``'s default. (For every
-    configuration that names a declared metric and no direction, the registry's direction
-    is the one that default already gave: ``mae``, smaller is better.)
+    A metric the registry does not declare counts as smaller-is-better, as errors do. Kept
+    as ``None`` in the configuration (not resolved there), so a configuration that went
+    through ``model_dump`` (a ZenML step parameter, a registry tag) still means the same.
     """
-    if "greater_is_better" in gate.model_fields_set:
+    if gate.greater_is_better is not None:
         return gate.greater_is_better
-    declared = direction(gate.metric)
-    return gate.greater_is_better if declared is None else declared
+    return bool(direction(gate.metric))
 
 
 def _better(a: float, b: float, greater_is_better: bool) -> bool:
