@@ -40,7 +40,11 @@ def _project_files() -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project, committed to a new git repo as a fresh clone would have it."""
-    dest = tmp_path / "project"
+    return copy_project(tmp_path / "project")
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the project to ``dest`` and commit it to a new git repo, as a fresh clone."""
     for rel in _project_files():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)

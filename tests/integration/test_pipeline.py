@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import isolated_env, run, top_level_runs
+from tests.conftest import copy_project, isolated_env, run, top_level_runs
 
 pytestmark = pytest.mark.slow
 
@@ -49,24 +51,54 @@ def _last_run(project: Path, env: dict[str, str]) -> dict:
     )
 
 
-def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
+@dataclass
+class Trained:
+    """One project after three runs: `tiny`, `tiny` again (cached), `tiny_xgb` (competing)."""
+
+    project: Path
+    env: dict[str, str]
+    client: Any
+    statuses: list[dict]
+    first_stderr: str
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     from mlflow.tracking import MlflowClient
 
+    project = copy_project(tmp_path_factory.mktemp("pipeline") / "project")
     env = isolated_env(project)
     _write_config(project, "tiny")
     _write_config(project, "tiny_xgb", model={"name": "xgboost", "params": {"n_estimators": 40}})
-
     first = run(["hawkeye", "run", "tiny"], project, env)
-    assert "mlflow ui --backend-store-uri sqlite:///" in first.stderr
-    status = _last_run(project, env)
-    assert status["status"] == "completed"
-    assert set(status["steps"]) == {"ingest", "landmark", "split", "train", "evaluate", "register"}
-    assert set(status["steps"].values()) == {"completed"}
-
+    statuses = [_last_run(project, env)]
+    run(["hawkeye", "run", "tiny"], project, env)
+    statuses.append(_last_run(project, env))
+    run(["hawkeye", "run", "tiny_xgb"], project, env)
+    statuses.append(_last_run(project, env))
     client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+    return Trained(project, env, client, statuses, first.stderr)
+
+
+def test_zenml_runs_six_steps_then_serves_them_from_its_cache(trained: Trained) -> None:
+    first, again, competing = trained.statuses
+    assert first["status"] == "completed"
+    assert set(first["steps"]) == {"ingest", "landmark", "split", "train", "evaluate", "register"}
+    assert set(first["steps"].values()) == {"completed"}
+    # The same run again: nothing retrained, nothing re-registered.
+    assert set(again["steps"].values()) == {"cached"}
+    # A competing model on the same split reuses the split and trains anew.
+    assert competing["steps"]["split"] == "cached" and competing["steps"]["train"] == "completed"
+
+
+def test_mlflow_tracks_figures_plots_lineage_and_folds(trained: Trained) -> None:
+    client, project = trained.client, trained.project
+    assert "mlflow ui --backend-store-uri sqlite:///" in trained.first_stderr
     exp = client.get_experiment_by_name("tiny-tapping")
     assert exp is not None and exp.artifact_location.startswith((project / ".hawkeye").as_uri())
-    (mlrun,) = top_level_runs(client, exp.name)
+    mlrun = next(
+        r for r in top_level_runs(client, exp.name) if r.data.params["model"] == "random_forest"
+    )
     metrics, tags, params = mlrun.data.metrics, mlrun.data.tags, mlrun.data.params
     for key in (
         "model_mae",
@@ -82,7 +114,7 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
     ):
         assert key in metrics, key
     assert metrics["model_mae"] < metrics["baseline_mean_mae"]
-    assert params["model"] == "random_forest" and params["model.n_estimators"] == "25"
+    assert params["model.n_estimators"] == "25"
     assert len(tags["hawkeye.git_commit"]) >= 40
     # data/raw/tiny sits in data.dvc's folder but not in what data.dvc recorded: the version
     # is the content fingerprint, and says why (issue 17), never data.dvc's unrelated md5.
@@ -113,32 +145,29 @@ def test_pipeline_tracks_registers_and_caches(project: Path) -> None:
         [exp.experiment_id], f"tags.mlflow.parentRunId = '{mlrun.info.run_id}'"
     )
     assert len(folds) == 3 and all("model_mae" in f.data.metrics for f in folds)
+    v1 = client.get_model_version("tiny-tapping", "1")
+    assert v1.run_id == mlrun.info.run_id
+    assert v1.tags["hawkeye.split_hash"] == tags["hawkeye.split_hash"]
+    assert float(v1.tags["metric.mae"]) == pytest.approx(metrics["model_mae"], rel=1e-4)
 
-    champion = client.get_model_version_by_alias("tiny-tapping", "champion")
-    assert str(champion.version) == "1" and champion.run_id == mlrun.info.run_id
-    assert champion.tags["hawkeye.split_hash"] == tags["hawkeye.split_hash"]
-    assert float(champion.tags["metric.mae"]) == pytest.approx(metrics["model_mae"], rel=1e-4)
 
-    # The same run again is served from the ZenML cache: nothing retrained, nothing re-registered.
-    run(["hawkeye", "run", "tiny"], project, env)
-    status = _last_run(project, env)
-    assert set(status["steps"].values()) == {"cached"}
-    assert len(client.search_model_versions("name='tiny-tapping'")) == 1
-
-    # A competing model on the same split: the gate decides which one is champion.
-    run(["hawkeye", "run", "tiny_xgb"], project, env)
-    status = _last_run(project, env)
-    assert status["steps"]["split"] == "cached" and status["steps"]["train"] == "completed"
-    v2 = client.get_model_version("tiny-tapping", "2")
-    v2_mae, v1_mae = float(v2.tags["metric.mae"]), float(champion.tags["metric.mae"])
-    expected = "2" if v2_mae < v1_mae else "1"
+def test_the_gate_picks_the_champion_and_the_registry_commands_act_on_it(
+    trained: Trained,
+) -> None:
+    client = trained.client
+    assert len(client.search_model_versions("name='tiny-tapping'")) == 2  # the cached run: none
+    v1, v2 = (client.get_model_version("tiny-tapping", v) for v in ("1", "2"))
+    assert v1.tags["gate.decision"] == "champion"  # first one, nothing to beat but baselines
+    expected = "2" if float(v2.tags["metric.mae"]) < float(v1.tags["metric.mae"]) else "1"
     assert str(client.get_model_version_by_alias("tiny-tapping", "champion").version) == expected
     assert v2.tags["gate.decision"] == ("champion" if expected == "2" else "challenger")
-    _registry_commands(project, env, client, challenger="1" if expected == "2" else "2")
+    _registry_commands(
+        trained.project, trained.env, client, challenger="1" if expected == "2" else "2"
+    )
 
 
 def _registry_commands(project: Path, env: dict[str, str], client, challenger: str) -> None:
-    """models list / compare / promote and predict on a feature table, against the same registry."""
+    """models list / compare / promote, then predict and score with the promoted champion."""
     import subprocess
 
     import pandas as pd

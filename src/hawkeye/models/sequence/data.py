@@ -20,8 +20,7 @@ from torch.utils.data import Dataset, Sampler
 
 from hawkeye.data import formats
 from hawkeye.features.motion import motion_channels
-from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LandmarkError, load_sequence
-from hawkeye.paths import resolve_data_path
+from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LandmarkError
 
 DEFAULT_FPS = 30.0
 
@@ -47,19 +46,8 @@ def load_arrays(
         raise ValueError("a sequence model reads landmark files: the table needs `source`")
     out = []
     for _, row in X.iterrows():
-        fmt = row.get("format")
-        if isinstance(fmt, str) and fmt in formats.FORMATS:  # a public skeleton format's own file
-            ch = motion_channels(formats.load_sequence(fmt, row), velocity, acceleration, centre)  # type: ignore[arg-type]
-            out.append(ch.reshape(ch.shape[0], -1))
-            continue
-        path = resolve_data_path(str(row["source"]))
-        if not path.is_file():
-            raise LandmarkError(f"landmark file not found: {path}")
-        layout = row.get("layout")
-        layout = layout if isinstance(layout, str) and layout else infer_layout(path)
-        fps = row.get("fps")
-        fps = float(fps) if fps is not None and pd.notna(fps) else DEFAULT_FPS
-        seq = load_sequence(path, layout, fps)
+        # One reader for every recording (hawkeye.data.formats), as the landmark step uses.
+        seq = formats.load_recording(row, default_layout=infer_layout, default_fps=DEFAULT_FPS)
         ch = motion_channels(seq, velocity, acceleration, centre)  # type: ignore[arg-type]
         out.append(ch.reshape(ch.shape[0], -1))
     return out
