@@ -5,7 +5,7 @@ A ``ModelConfig.name`` is one of :func:`names`; training builds it with
 it reads landmarks. Importing this module is cheap (no torch, no transformers):
 builders are ``"module:function"`` paths, imported when a model is built.
 
-To add a model, register a :class:`ModelSpec` below; ``tests/unit/test_model_contract.py``
+To add a model, register a :class:`ModelSpec` below; ``tests/unit/models/test_model_contract.py``
 then checks it against the estimator contract (:mod:`hawkeye.models.base`).
 """
 

@@ -16,7 +16,7 @@ from hawkeye.data.quarantine import QuarantineExceeded
 from hawkeye.features.extract import build_features
 from hawkeye.features.motion_summary import motion_features
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _cfg(fmt: str, path: str | Path, max_label: int, **kw: object) -> DatasetConfig:
