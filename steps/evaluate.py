@@ -9,9 +9,8 @@ from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data.quarantine import combine
-from hawkeye.evaluation.metrics import evaluate_predictions, summary_table
+from hawkeye.evaluation.metrics import evaluate_run, summary_table
 from hawkeye.evaluation.registry import names as metric_names
-from hawkeye.splits import split_hash
 from hawkeye.tracking import log_evaluation, log_quarantine
 from steps.cache import DOMAIN_CACHE
 from steps.run_state import mark_process
@@ -29,8 +28,7 @@ def evaluate(
 ) -> Annotated[dict[str, Any], "report"]:
     mark_process()
     cfg = dataset
-    report = evaluate_predictions(predictions, cfg.min_label, cfg.max_label)
-    report["split_hash"] = split_hash(folds)
+    report = evaluate_run(predictions, folds, cfg.min_label, cfg.max_label)
     report["quarantined"] = {"ingest": len(ingest_quarantine), "landmark": len(landmark_quarantine)}
     log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})

@@ -110,22 +110,21 @@ def stage_evaluate(
     """predictions -> metrics.json, confusion.png, predictions.csv (beside the baselines)."""
     from hawkeye.evaluation.metrics import (
         confusion_figure,
-        evaluate_predictions,
+        evaluate_run,
         predicted_vs_rated_figure,
         summary_table,
     )
-    from hawkeye.splits import split_hash
 
     cfg = run_config(params)
     lo, hi = cfg.dataset.min_label, cfg.dataset.max_label
     predictions = pd.read_parquet(work / "predictions.parquet")
-    report = evaluate_predictions(predictions, lo, hi)
+    report = evaluate_run(predictions, pd.read_parquet(work / "folds.parquet"), lo, hi)
     reports.mkdir(parents=True, exist_ok=True)
     # Pooled out-of-fold figures, nested by predictor: `dvc metrics show/diff` prints model.mae, ...
     metrics: dict[str, Any] = {
         who: {k: round(v, 6) for k, v in m.items()} for who, m in report["pooled"].items()
     }
-    metrics["split_hash"] = split_hash(pd.read_parquet(work / "folds.parquet"))
+    metrics["split_hash"] = report["split_hash"]
     (reports / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     predictions.to_csv(reports / "predictions.csv", index=False)
     y, score = predictions["label"], predictions["score"]

@@ -88,6 +88,18 @@ def _metrics(frame: pd.DataFrame, who: str, min_label: int, max_label: int) -> d
     return out
 
 
+def evaluate_run(
+    predictions: pd.DataFrame, folds: pd.DataFrame, min_label: int = 0, max_label: int = 4
+) -> dict[str, Any]:
+    """:func:`evaluate_predictions` plus the hash of the split they came from: the report
+    the evaluate step logs and ``hawkeye stage evaluate`` writes, so both say the same."""
+    from hawkeye.splits import split_hash
+
+    report = evaluate_predictions(predictions, min_label, max_label)
+    report["split_hash"] = split_hash(folds)
+    return report
+
+
 def evaluate_predictions(
     predictions: pd.DataFrame, min_label: int = 0, max_label: int = 4
 ) -> dict[str, Any]:
