@@ -122,6 +122,57 @@ class HoldoutConfig(_Strict):
 class DatasetConfig(_Strict):
     """Where a dataset lives and how to read it into the manifest contract."""
 
+    class Layout(_Strict):
+        """A joint layout declared in the run configuration, no code: registered under
+        ``name`` when the configuration is validated, so a LandmarkSequence accepts it."""
+
+        name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+        joints: list[str] = Field(min_length=1, description="joint names, in array order")
+        bones: list[tuple[str, str]] = Field(
+            default_factory=list, description="joint-name pairs; the parent tree from root"
+        )
+        root: str | list[str] | None = Field(
+            None, description="joint(s) whose mean is the origin of the motion features"
+        )
+
+    class Skeleton(_Strict):
+        """How a skeleton_table / skeleton_ts source is read, and what ingest asks of every
+        recording of any landmark format (checked there: bad ones are quarantined)."""
+
+        shape: Literal["wide", "long"] = Field(
+            "wide",
+            description="wide: a row a frame, columns <joint>_<axis>; long: a row a frame "
+            "and joint, a joint-name column plus one column an axis",
+        )
+        frame: str = Field("frame", description="the frame-number column (rows sorted by it)")
+        recording: str | None = Field(
+            None,
+            description="a table holding many recordings: the column whose value is the "
+            "annotation's sample_id; unset: one file a recording",
+        )
+        joint: str = Field("joint", description="long tables: the joint-name column")
+        axes: list[str] = Field(
+            default_factory=lambda: ["x", "y", "z"],
+            min_length=2,
+            max_length=3,
+            description="coordinate columns (long) or column suffixes (wide); two axes: z = 0",
+        )
+        fps_column: str | None = Field(None, description="a table column giving the frame rate")
+        time_column: str | None = Field(
+            None, description="a table column of time stamps in seconds (fps = 1 / median step)"
+        )
+        channel_order: Literal["joint_major", "axis_major"] = Field(
+            "joint_major",
+            description=".ts channels: joint_major j1x j1y j1z j2x ...; axis_major j1x j2x ... j1y",
+        )
+        min_frames: int = Field(2, ge=1, description="shorter recordings are quarantined")
+        max_nan_share: float = Field(
+            0.5,
+            ge=0,
+            le=1,
+            description="quarantine a recording when more of its frames lack a coordinate",
+        )
+
     name: str
     kind: Literal["landmarks", "feature_table", "videos"]
     path: str = Field(
@@ -164,6 +215,51 @@ class DatasetConfig(_Strict):
         description="feature tables: use only these feature columns (e.g. the columns a "
         "published cross-dataset table shares with PARK)",
     )
+    layout: str | DatasetConfig.Layout | None = Field(
+        None,
+        description="landmarks: the joint layout, a registered name (mediapipe_pose_33, "
+        "kinect_v2_25, ...) or a declaration {name, joints, bones, root}; rows without a "
+        "layout column get it, and ingest checks every recording against it",
+    )
+    fps: float | None = Field(
+        None, gt=0, description="landmarks: the frame rate of rows without an fps of their own"
+    )
+    skeleton: DatasetConfig.Skeleton | None = Field(
+        None,
+        description="skeleton_table / skeleton_ts: how the files are read; any landmark "
+        "format: the checks at ingest (see DatasetConfig.Skeleton)",
+    )
+
+    def skeleton_settings(self) -> DatasetConfig.Skeleton:
+        """``skeleton`` as given, or its defaults."""
+        return self.skeleton or DatasetConfig.Skeleton()
+
+    def layout_name(self) -> str | None:
+        """The name of the declared layout (``layout`` as a name or a declaration)."""
+        return self.layout.name if isinstance(self.layout, DatasetConfig.Layout) else self.layout
+
+    @model_validator(mode="after")
+    def _declared_layout(self) -> DatasetConfig:
+        """Register a declared layout (a name must be known); the generic formats need one."""
+        if self.layout is None and self.format in ("skeleton_table", "skeleton_ts"):
+            raise ValueError(
+                f"format {self.format} needs dataset.layout: a registered layout name or "
+                "{name: ..., joints: [...]} naming the joints in order"
+            )
+        if self.layout is None:  # no reader imported for a config that declares nothing
+            return self
+        from hawkeye.data.readers import registry
+
+        if isinstance(self.layout, DatasetConfig.Layout):
+            lay = self.layout
+            registry.declare_layout(lay.name, lay.joints, lay.bones, lay.root)
+        elif self.layout is not None and self.layout not in registry.layout_names():
+            raise ValueError(
+                f"unknown joint layout {self.layout!r}; known: "
+                f"{', '.join(registry.layout_names())}, or declare one: "
+                "{name: ..., joints: [...], bones: [[a, b], ...], root: ...}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _format_kind(self) -> DatasetConfig:

@@ -26,6 +26,9 @@ Columns beyond the contract, per format (each reader module's note says more):
   and ``split``: the cross-subject protocol (odd subjects train, even test).
 - natops: ``split`` (the archive's train/test files), ``case_index``,
   ``class_label``, ``class_name``.
+- skeleton_table, skeleton_ts (generic, read as ``dataset.layout``/``dataset.skeleton``
+  declare): ``n_frames``, ``skeleton_read`` (the reading settings, JSON), and for .ts
+  ``case_index``, ``class_label``, ``split`` (``*_TRAIN``/``*_TEST`` files).
 """
 
 from __future__ import annotations
@@ -33,18 +36,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.quarantine import Quarantine
-from hawkeye.data.readers import registry
+from hawkeye.data.readers import generic, registry
 from hawkeye.data.readers.base import SourceError, data_root, source_files
 from hawkeye.data.readers.registry import SkeletonFormat
 from hawkeye.landmarks import sequence as landmarks
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence
 from hawkeye.paths import portable_path, resolve_data_path, shared_data_dir
+
+if TYPE_CHECKING:
+    from hawkeye.config import DatasetConfig
 
 __all__ = [
     "FORMATS",
@@ -68,9 +74,20 @@ def get(fmt: str) -> SkeletonFormat:
     return registry.get(fmt)
 
 
-def manifest_rows(fmt: str, path: Path, quarantine: Quarantine) -> list[dict[str, Any]]:
-    """Manifest rows of every recording at ``path``; refused files go to ``quarantine``."""
-    return get(fmt).manifest_rows(path, quarantine)
+def manifest_rows(
+    fmt: str, path: Path, quarantine: Quarantine, cfg: DatasetConfig | None = None
+) -> list[dict[str, Any]]:
+    """Manifest rows of every recording at ``path``; refused files go to ``quarantine``.
+
+    A ``configured`` format (``skeleton_table``, ``skeleton_ts``) is read as ``cfg``
+    (the dataset configuration) declares, and needs it.
+    """
+    reader = get(fmt)
+    if reader.configured:
+        if cfg is None:
+            raise ValueError(f"format {fmt} reads as the dataset configuration says: pass cfg")
+        return reader.manifest_rows(path, quarantine, cfg)  # type: ignore[call-arg]
+    return reader.manifest_rows(path, quarantine)
 
 
 def load_sequence(fmt: str, row: Mapping[str, Any]) -> LandmarkSequence:
@@ -103,6 +120,8 @@ def load_recording(
     if isinstance(fmt, str) and fmt in FORMATS:
         return load_sequence(fmt, row)
     path = resolve_data_path(str(row["source"]))
+    if path.is_file() and (problem := generic.wrong_type(path, "hawkeye")):
+        raise LandmarkError(problem)  # a table or .ts file given to the array reader
     layout = row.get("layout")
     if not (isinstance(layout, str) and layout):
         if callable(default_layout):

@@ -1,12 +1,19 @@
 """Ingest: read a dataset, validate every row, and return the manifest plus quarantine.
 
 Formats: ``hawkeye`` (annotation CSV naming ``.npy``/``.npz`` files), ``park``
-(the PARK feature table), videos (``kind: videos``) and the public skeleton
+(the PARK feature table), videos (``kind: videos``), the public skeleton
 formats of :mod:`hawkeye.data.formats` (``keraal``, ``uiprmd``,
-``msr_action3d``, ``natops``). Validation is the pandera schema of
+``msr_action3d``, ``natops``) and the generic ones read as the run configuration
+declares (``skeleton_table``, ``skeleton_ts``). Validation is the pandera schema of
 :mod:`hawkeye.data.manifest`; bad rows and files the readers refuse go to the
 quarantine with a reason, and the run fails only past
 ``dataset.max_quarantine_share``.
+
+Every landmark source is checked here, not first at the landmark step: its type (a
+CSV given to the ``hawkeye`` array format says to set ``format: skeleton_table``), and,
+for the generic formats and for ``hawkeye`` arrays under a declared ``dataset.layout`` or
+``dataset.skeleton``, the recording itself (readable, shape, joint count against the
+layout, frame rate, ``skeleton.min_frames``, ``skeleton.max_nan_share``).
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ from hawkeye.data.manifest import (
     schema_failures,
 )
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.readers import generic
 from hawkeye.data.tables import read_table
 from hawkeye.data.videos import video_manifest, video_problem
 from hawkeye.features.table import PASSTHROUGH
+from hawkeye.landmarks.sequence import LandmarkError
 from hawkeye.paths import portable_path, resolve_data_path
 
 log = logging.getLogger("hawkeye.ingest")
@@ -99,10 +108,45 @@ def held_out(manifest: pd.DataFrame, cfg: HoldoutConfig) -> pd.DataFrame:
 
 def _read_csv(path: Path, cfg: DatasetConfig) -> pd.DataFrame:
     frame = read_table(path)
+    if cfg.kind == "landmarks" and cfg.columns:
+        frame = frame.rename(columns=cfg.columns)
     for col, default in (("task", cfg.task), ("dataset", cfg.name), ("side", "unknown")):
         if col not in frame.columns:
             frame[col] = default
+    if cfg.kind == "landmarks":  # the declared layout and frame rate, where a row has none
+        for col, default in (("layout", cfg.layout_name()), ("fps", cfg.fps)):
+            if default is None:
+                continue
+            if col not in frame.columns:
+                frame[col] = default
+            else:
+                frame[col] = frame[col].where(frame[col].notna(), default)
     return frame
+
+
+def _declared(cfg: DatasetConfig) -> bool:
+    """The run configuration declares the skeleton (a layout or checks): ingest reads and
+    checks every array then; otherwise the landmark step does, as before."""
+    return cfg.layout is not None or cfg.skeleton is not None
+
+
+def landmark_problem(path: Path, row: pd.Series, cfg: DatasetConfig) -> str | None:
+    """Why the ``.npy``/``.npz`` file of one annotation row cannot be used, or None.
+
+    Always: the file's type (a table or ``.ts`` file names the format that reads it). With
+    a declared skeleton (:func:`_declared`) also the recording itself, at ingest: readable,
+    shape and joint count against the layout, frame rate, ``skeleton.min_frames`` and
+    ``skeleton.max_nan_share``.
+    """
+    problem = generic.wrong_type(path, "hawkeye")
+    if problem or not _declared(cfg):
+        return problem
+    try:
+        seq = formats.load_recording({**row.to_dict(), "source": str(path)}, "hawkeye")
+        generic.check(seq, path, cfg)
+    except LandmarkError as exc:
+        return str(exc)
+    return None
 
 
 def park_manifest(path: Path) -> pd.DataFrame:
@@ -187,7 +231,7 @@ def ingest_skeletons(cfg: DatasetConfig) -> IngestResult:
     path = resolve_data_path(cfg.path)
     quarantine = Quarantine("ingest")
     try:
-        rows = formats.manifest_rows(cfg.format, path, quarantine)
+        rows = formats.manifest_rows(cfg.format, path, quarantine, cfg)
     except DatasetError as exc:
         raise DatasetError(
             f"dataset {cfg.name!r} (format {cfg.format}): {exc}. Check `dataset.path` (a "
@@ -226,9 +270,14 @@ def validate_manifest(
         raise DatasetError(f"dataset {cfg.name!r} {exc}; present: {list(frame.columns)}") from exc
     for idx in frame.index.difference(list(failures)):
         source = frame.at[idx, "source"]
+        problem = None
         if cfg.kind == "landmarks" and not (base / str(source)).is_file():
-            failures[idx] = f"landmark file not found: {source}"
-        elif cfg.kind == "videos" and (problem := video_problem(base / str(source))):
+            problem = f"landmark file not found: {source}"
+        elif cfg.kind == "landmarks" and cfg.format == "hawkeye":
+            problem = landmark_problem(base / str(source), frame.loc[idx], cfg)
+        elif cfg.kind == "videos":
+            problem = video_problem(base / str(source))
+        if problem:
             failures[idx] = problem
     if cfg.kind == "videos" or (cfg.kind == "landmarks" and cfg.format == "hawkeye"):
         # one file a recording: the same file under two subjects or labels is a conflict

@@ -65,6 +65,9 @@ class SkeletonFormat:
     - ``reload_columns``: manifest columns ``load_sequence`` needs beyond ``source``,
       ``fps`` and ``layout`` (NATOPS: ``case_index``); they travel into the feature
       table so that sequence models can re-read the recording.
+    - ``configured``: ``manifest_rows`` takes the ``DatasetConfig`` as a third argument
+      (the generic formats, read as ``dataset.layout``/``dataset.skeleton`` declare);
+      what ``load_sequence`` needs of it must then be in the row (a ``reload_columns``).
     """
 
     name: str
@@ -74,6 +77,7 @@ class SkeletonFormat:
     load_sequence: SequenceLoader
     fingerprint_files: Callable[[Path], list[Path]] | None = None
     reload_columns: tuple[str, ...] = ()
+    configured: bool = False
 
     def files(self, path: Path) -> list[Path]:
         """The format's files at ``path`` (a folder, a file or a glob)."""
@@ -128,3 +132,56 @@ def rows_per_file(
 ) -> RowsReader:
     """``manifest_rows`` for a format with one recording a file: ``row_of`` each file found."""
     return lambda path, quarantine: collect_rows(source_files(path, patterns), row_of, quarantine)
+
+
+def declare_layout(
+    name: str,
+    joints: list[str] | tuple[str, ...],
+    bones: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+    root: str | list[str] | tuple[str, ...] | None = None,
+) -> None:
+    """Register a joint layout declared by name in a run configuration (``dataset.layout``).
+
+    ``bones`` (joint-name pairs) become the parent tree, walked from ``root`` (else the
+    first joint); ``root``, one joint or several, is the origin the motion features
+    normalise by. A ``ValueError`` names an unknown joint, a repeated one, or a name
+    already registered with another joint count.
+    """
+    from hawkeye.landmarks.sequence import register_layout
+
+    names = tuple(str(j) for j in joints)
+    if len(set(names)) != len(names):
+        raise ValueError(f"layout {name}: a joint is named twice in {list(names)}")
+    index = {j: i for i, j in enumerate(names)}
+    roots = [root] if isinstance(root, str) else list(root or [])
+    unknown = sorted(j for j in {*(j for pair in bones for j in pair), *roots} if j not in index)
+    if unknown:
+        raise ValueError(f"layout {name}: bones/root name joints not in joints: {unknown}")
+    parents = [-1] * len(names)
+    if bones:
+        neighbours: dict[int, list[int]] = {i: [] for i in range(len(names))}
+        for a, b in bones:
+            neighbours[index[a]].append(index[b])
+            neighbours[index[b]].append(index[a])
+        seen = {index[roots[0]] if roots else 0}
+        queue = list(seen)
+        while queue:
+            here = queue.pop(0)
+            for there in neighbours[here]:
+                if there not in seen:
+                    seen.add(there)
+                    parents[there] = here
+                    queue.append(there)
+    register_layout(
+        name,
+        names,
+        parents=tuple(parents) if bones else (),
+        root=tuple(index[j] for j in roots) if roots else None,
+    )
+
+
+def layout_names() -> tuple[str, ...]:
+    """Every registered joint layout (the readers' and those declared so far)."""
+    from hawkeye.landmarks.sequence import LAYOUTS
+
+    return tuple(LAYOUTS)
