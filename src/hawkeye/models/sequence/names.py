@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "device": "auto",  # auto (cuda > mps > cpu), cuda, mps, cpu
     "mixed_precision": True,  # 16/bf16-mixed on CUDA; CPU and MPS train in 32 bit unless...
     "precision": None,  # ...a Lightning precision ("bf16-mixed", "16-mixed", "32-true") is named
+    # a Lightning precision for CUDA only (what an environment profile sets, hawkeye.profiles):
+    # on CPU/MPS the run trains in 32 bit and logs a warning; ``precision`` wins over it
+    "gpu_precision": None,
     "deterministic": "warn",  # torch deterministic algorithms; "warn" never fails on GPUs
     "checkpoint_dir": None,  # a folder: checkpoints every N epochs and resume after a kill
     "checkpoint_every": 1,

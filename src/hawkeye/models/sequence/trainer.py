@@ -40,14 +40,29 @@ def pick_device(requested: str = "auto") -> str:
     return "mps" if mps is not None and mps.is_available() else "cpu"
 
 
-def pick_precision(device: str, mixed: bool = True, explicit: str | None = None) -> str:
+def pick_precision(
+    device: str, mixed: bool = True, explicit: str | None = None, gpu: str | None = None
+) -> str:
     """bf16-mixed on CUDA cards that have it, else 16-mixed; 32 bit on CPU/MPS or when off.
 
     ``explicit`` (a Lightning precision string) wins: "bf16-mixed" on a CPU runs the same
     autocast path as a GPU, which is how the tests exercise it without one.
+    ``gpu`` (``gpu_precision``, what an environment profile sets) is used on CUDA only
+    (bf16 falls back to 16-mixed on a card without it); on CPU/MPS the run trains in 32 bit
+    and says so in a warning.
     """
     if explicit is not None:
         return explicit
+    if gpu is not None:
+        if device != "cuda":
+            log.warning(
+                "gpu_precision %s applies on CUDA only; training on %s in 32 bit", gpu, device
+            )
+            return "32-true"
+        if gpu == "bf16-mixed" and not torch.cuda.is_bf16_supported():
+            log.warning("this GPU has no bf16; gpu_precision bf16-mixed -> 16-mixed")
+            return "16-mixed"
+        return gpu
     if device != "cuda" or not mixed:
         return "32-true"
     return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
@@ -229,7 +244,7 @@ def train(
         log.info("run %s finished before; its weights are reused", run_dir)
         return saved["state"], {**saved["info"], "reused": str(final)}
     device = pick_device(p["device"])
-    precision = pick_precision(device, p["mixed_precision"], p["precision"])
+    precision = pick_precision(device, p["mixed_precision"], p["precision"], p.get("gpu_precision"))
 
     def attempt(batch_size: int, accumulate: int) -> dict[str, Any]:
         L.seed_everything(seed, workers=True, verbose=False)
@@ -289,6 +304,7 @@ def train(
         "accumulate": acc,
         "effective_batch": batch * acc,
         "oom_retries": retries,
+        "num_workers": p["num_workers"],
         "n_train": len(train_set),
         "n_val": len(val_set) if val_set is not None else 0,
     }
