@@ -31,7 +31,8 @@ def env_command(
     profile: str | None = typer.Option(None, help="local, hpc or cloud (default: $HAWKEYE_ENV)"),
     base_lr: float = typer.Option(1e-3, help="learning rate at the reference batch size"),
 ) -> None:
-    """The resolved environment profile: device, data and model roots, batch size, LR, precision."""
+    """The resolved environment profile: device, data and model roots, batch size, LR, precision,
+    and the values a train or tune run under it applies (``a run applies``)."""
     from hawkeye.profiles import describe, resolve
 
     try:
