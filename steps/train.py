@@ -1,4 +1,9 @@
-"""train: cross-validated fit (out-of-fold predictions) and a final fit on all recordings."""
+"""train: cross-validated fit (out-of-fold predictions) and a final fit on all recordings.
+
+The environment profile of the step's process (``$HAWKEYE_ENV``; on SLURM the job's) sets
+batch size, learning rate, precision, device, workers or ``n_jobs`` where the run
+configuration names none (``hawkeye.profiles.apply``); ``profile.*`` params say what it set.
+"""
 
 import os
 from typing import Annotated, Any
@@ -7,13 +12,26 @@ import mlflow
 import pandas as pd
 from zenml import step
 from zenml.client import Client
+from zenml.config import CachePolicy
 
 from hawkeye.config import DatasetConfig, ModelConfig
 from hawkeye.paths import resolve_data_path
+from hawkeye.profiles import apply_current
+from hawkeye.provenance import code_version
 from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
 from hawkeye.training import cross_validate
-from steps.cache import DOMAIN_CACHE
 from steps.run_state import mark_process
+
+
+def profile_cache_key() -> str:
+    """The domain code's hash (``steps.cache.DOMAIN_CACHE``) and, under a profile other than
+    local, its name: a run under another ``$HAWKEYE_ENV`` (as the submitting process sees it)
+    trains again instead of reusing the local run's model."""
+    env = os.environ.get("HAWKEYE_ENV", "local")
+    return code_version() if env == "local" else f"{code_version()}-{env}"
+
+
+TRAIN_CACHE = CachePolicy(cache_func=profile_cache_key)
 
 
 def _with_secret(cfg: ModelConfig) -> ModelConfig:
@@ -32,7 +50,7 @@ def _with_secret(cfg: ModelConfig) -> ModelConfig:
     return cfg.model_copy(update={"params": {**params, "api_key_env": env_var}})
 
 
-@step(experiment_tracker=True, cache_policy=DOMAIN_CACHE)
+@step(experiment_tracker=True, cache_policy=TRAIN_CACHE)
 def train(
     features: pd.DataFrame,
     folds: pd.DataFrame,
@@ -41,7 +59,8 @@ def train(
     fingerprint: str,
 ) -> tuple[Annotated[Any, "model"], Annotated[pd.DataFrame, "predictions"]]:
     mark_process()
-    model_cfg, data_cfg = _with_secret(model), dataset
+    model_cfg, applied = apply_current(_with_secret(model))
+    data_cfg = dataset
     lineage = lineage_tags(fingerprint, resolve_data_path(data_cfg.path))
     mlflow.set_tags({**lineage, "dataset": data_cfg.name, "task": data_cfg.task})
     mlflow.log_params(
@@ -52,6 +71,7 @@ def train(
             **{f"model.{k}": v for k, v in model_cfg.params.items()},
             "n_recordings": len(features),
             "n_subjects": features["subject_id"].nunique(),
+            **applied.params(),
         }
     )
     log_quality(features)

@@ -1,4 +1,8 @@
-"""tune: an Optuna study over the model's hyperparameters; each trial a nested MLflow run."""
+"""tune: an Optuna study over the model's hyperparameters; each trial a nested MLflow run.
+
+The environment profile applies to every trial as to the train step (``hawkeye.profiles``);
+a value a trial samples (a sequence net's ``lr``, ``batch_size``) wins over the profile's.
+"""
 
 from typing import Annotated, Any
 
@@ -8,6 +12,7 @@ from zenml import log_metadata, step
 
 from hawkeye.config import DatasetConfig, ModelConfig, RegisterConfig
 from hawkeye.paths import state_dir
+from hawkeye.profiles import apply_current
 from hawkeye.tracking import log_trial
 from hawkeye.tuning import tune as run_study
 from steps.cache import DOMAIN_CACHE
@@ -26,7 +31,9 @@ def tune(
 ) -> Annotated[dict[str, Any], "best"]:
     """``storage`` defaults to a sqlite file in the state folder (shared filesystem on SLURM)."""
     mark_process()
-    model_cfg, data_cfg, reg = model, dataset, registry
+    model_cfg, applied = apply_current(model)
+    data_cfg, reg = dataset, registry
+    mlflow.log_params(applied.params())
     study = f"{reg.model_name}-{model_cfg.name}"
     result = run_study(
         features,
@@ -41,6 +48,9 @@ def tune(
         on_trial=log_trial,
     )
     mlflow.log_params({f"best.{k}": v for k, v in result.best_params.items()})
+    searched = sorted(set(applied.changed) & set(result.best_params))
+    if searched:  # the profile's value was the start; each trial set its own
+        mlflow.log_param("profile.searched", ", ".join(searched))
     mlflow.log_metric(f"best_{reg.gate.metric}", result.best_value)
     mlflow.log_table(result.trials.astype(str), "tuning/trials.json")
     best = {

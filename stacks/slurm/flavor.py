@@ -100,8 +100,10 @@ class SlurmStepOperatorConfig(BaseStepOperatorConfig, SlurmStepOperatorSettings)
     )
     poll_interval_s: float = Field(2.0, gt=0, description="seconds between log/state polls")
     forward_env: list[str] = Field(
-        default_factory=lambda: ["ZENML_*", "MLFLOW_*"],
-        description="environment variables (names or PREFIX_*) passed on to the job",
+        default_factory=lambda: ["ZENML_*", "MLFLOW_*", "HAWKEYE_*"],
+        description="environment variables (names or PREFIX_*) passed on to the job; "
+        "HAWKEYE_* carries HAWKEYE_ENV, the profile the job trains under (a step's "
+        "`environment` setting can name another one for that job)",
     )
     ssh_host: str | None = Field(
         None, description="login node: submit and poll over ssh instead of locally"

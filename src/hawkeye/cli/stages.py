@@ -82,16 +82,25 @@ def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
 
 @_stage
 def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
-    """features + folds -> model.skops + predictions.parquet (out-of-fold)."""
+    """features + folds -> model.skops + predictions.parquet (out-of-fold).
+
+    The ``$HAWKEYE_ENV`` profile applies as in the train step (``hawkeye.profiles.apply``).
+    """
     import skops.io
 
+    from hawkeye.profiles import apply_current
     from hawkeye.training import cross_validate
 
     cfg = run_config(params)
+    model_cfg, applied = apply_current(cfg.model)
+    if applied.changed or applied.kept:
+        shown = ", ".join(f"{k}={v}" for k, v in applied.changed.items()) or "nothing"
+        kept = f"; the configuration keeps {', '.join(sorted(applied.kept))}" * bool(applied.kept)
+        print(f"profile {applied.profile}: {shown}{kept}")
     result = cross_validate(
         pd.read_parquet(work / "features.parquet"),
         pd.read_parquet(work / "folds.parquet"),
-        cfg.model,
+        model_cfg,
         cfg.dataset.min_label,
         cfg.dataset.max_label,
         task=cfg.dataset.task,
