@@ -3,15 +3,29 @@ type named with the format that reads it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hawkeye.config import DatasetConfig
 from hawkeye.data import formats
 from hawkeye.data.ingest import ingest
 from hawkeye.features.extract import build_features
+from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LAYOUTS
+
+
+@pytest.fixture(autouse=True)
+def _forget_declared_layouts() -> Iterator[None]:
+    """Layouts a test declares leave with it (the sequence models infer by registration order)."""
+    before = dict(LAYOUTS), dict(JOINT_LAYOUTS)
+    yield
+    for registry, saved in zip((LAYOUTS, JOINT_LAYOUTS), before, strict=True):
+        registry.clear()
+        registry.update(saved)
+
 
 FIVE = {"name": "test_arrays_5", "joints": ["pelvis", "spine", "head", "lhand", "rhand"]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,18 @@ from hawkeye.config import DatasetConfig
 from hawkeye.data import formats
 from hawkeye.data.errors import DatasetError
 from hawkeye.data.ingest import ingest
+from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LAYOUTS
+
+
+@pytest.fixture(autouse=True)
+def _forget_declared_layouts() -> Iterator[None]:
+    """Layouts a test declares leave with it (the sequence models infer by registration order)."""
+    before = dict(LAYOUTS), dict(JOINT_LAYOUTS)
+    yield
+    for registry, saved in zip((LAYOUTS, JOINT_LAYOUTS), before, strict=True):
+        registry.clear()
+        registry.update(saved)
+
 
 HEADER = """@problemName Toy
 @timeStamps false
