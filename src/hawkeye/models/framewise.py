@@ -1,0 +1,356 @@
+"""Frame-wise sequence nets: one label a frame (action segmentation), in plain torch.
+
+Two heads over a recording's motion channels (:func:`hawkeye.features.motion.motion_channels`
+of ``formats.load_recording(row)``, joints x channels flattened, standardised over the
+training frames):
+
+- ``mstcn``: a multi-stage temporal convolutional network (Farha & Gall, CVPR 2019): each
+  stage is a 1x1 convolution, ``layers`` dilated residual layers (kernel 3, dilation
+  ``2**i``, non-causal) and a 1x1 classifier; stages after the first read the previous
+  stage's class probabilities and refine them. The loss is the weighted cross-entropy of
+  every stage plus ``smoothing`` times MS-TCN's truncated MSE between the log-probabilities
+  of neighbouring frames (tau = 4);
+- ``bigru``: a bidirectional GRU (``layers`` deep) with a linear classifier a frame.
+
+The contract (the registry's ``frame-wise`` kind): ``fit(X, y_frames)`` returns the model,
+``predict(X)`` gives one int array of class indices a recording, ``predict_proba(X)``
+one ``[frames, classes]`` array a recording, ``predict_segments(X)`` the smoothed runs
+as ``[{start, end, label}]`` (background left out, frames, end exclusive). ``X`` is a
+list of float arrays ``[frames, channels]`` or a frame of manifest rows (each read with
+``formats.load_recording``); with rows, ``y_frames=None`` reads the targets from their
+``segments`` column (:mod:`hawkeye.segments`, class 0 the background). The training is
+full-batch over padded recordings, seeded, on the CPU unless ``device`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from torch import nn
+from torch.nn import functional as F
+
+from hawkeye import segments as seg
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hawkeye.config import ModelConfig
+
+FRAME_WISE = "frame-wise"
+ARCHITECTURES = ("mstcn", "bigru")
+DEFAULTS: Mapping[str, Any] = {
+    "hidden": 64,
+    "stages": 4,  # mstcn
+    "layers": 8,  # mstcn: dilated layers a stage; bigru: GRU layers
+    "dropout": 0.3,
+    "lr": 5e-3,
+    "weight_decay": 1e-4,
+    "max_epochs": 60,
+    "class_weight": "balanced",  # balanced / median / none (hawkeye.segments.class_weights)
+    "smoothing": 0.15,  # weight of the truncated-MSE smoothing loss (mstcn, MS-TCN's 0.15)
+    "velocity": True,
+    "acceleration": False,
+    "centre": "frame",
+    "smooth_window": 1,  # predict_segments: majority vote over this many frames
+    "min_segment": 1,  # predict_segments: runs shorter than this merge into a neighbour
+    "background": "background",
+    "device": "cpu",
+    "threads": None,  # torch threads while fitting/predicting; None: torch's
+}
+# What differs by architecture (a GRU of 8 layers would be slow and no better).
+ARCHITECTURE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "mstcn": {},
+    "bigru": {"layers": 2, "smoothing": 0.0},
+}
+QUICK: Mapping[str, Any] = {"hidden": 8, "stages": 2, "layers": 2, "max_epochs": 2}
+
+
+class _DilatedResidual(nn.Module):
+    def __init__(self, dilation: int, channels: int, dropout: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, 3, padding=dilation, dilation=dilation)
+        self.out = nn.Conv1d(channels, channels, 1)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return (x + self.dropout(self.out(F.relu(self.conv(x))))) * mask
+
+
+class _Stage(nn.Module):
+    def __init__(self, layers: int, hidden: int, n_in: int, n_classes: int, dropout: float):
+        super().__init__()
+        self.inp = nn.Conv1d(n_in, hidden, 1)
+        self.layers = nn.ModuleList(_DilatedResidual(2**i, hidden, dropout) for i in range(layers))
+        self.out = nn.Conv1d(hidden, n_classes, 1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x) * mask
+        for layer in self.layers:
+            h = layer(h, mask)
+        return self.out(h) * mask
+
+
+class MSTCN(nn.Module):
+    """Stages of dilated residual convolutions; [batch, channels, T] -> [stages, batch, C, T]."""
+
+    def __init__(self, n_in: int, n_classes: int, hidden: int, stages: int, layers: int, dropout):
+        super().__init__()
+        self.first = _Stage(layers, hidden, n_in, n_classes, dropout)
+        self.rest = nn.ModuleList(
+            _Stage(layers, hidden, n_classes, n_classes, dropout) for _ in range(stages - 1)
+        )
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        out = self.first(x, mask)
+        outputs = [out]
+        for stage in self.rest:
+            out = stage(F.softmax(out, dim=1) * mask, mask)
+            outputs.append(out)
+        return torch.stack(outputs)
+
+
+class BiGRU(nn.Module):
+    """A bidirectional GRU a frame; [batch, channels, T] -> [1, batch, C, T]."""
+
+    def __init__(self, n_in: int, n_classes: int, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        self.gru = nn.GRU(
+            n_in,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x.transpose(1, 2), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        h, _ = self.gru(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[2])
+        logits = self.out(self.dropout(h)).transpose(1, 2) * mask
+        return logits[None]
+
+
+def motion_inputs(rows: pd.DataFrame, velocity: bool, acceleration: bool, centre: str):
+    """One float32 ``[frames, joints * channels]`` array a manifest row (NaN set to 0)."""
+    from hawkeye.data import formats
+    from hawkeye.features.motion import motion_channels
+
+    out = []
+    for _, row in rows.iterrows():
+        seq = formats.load_recording(row)
+        channels = motion_channels(seq, velocity=velocity, acceleration=acceleration, centre=centre)
+        out.append(np.nan_to_num(channels.reshape(len(channels), -1), nan=0.0))
+    return out
+
+
+class FramewiseModel(BaseEstimator):
+    """A frame-wise net (``mstcn`` or ``bigru``) under the frame-wise contract (module doc)."""
+
+    _model_kind = FRAME_WISE
+
+    def __init__(
+        self,
+        architecture: str = "mstcn",
+        hidden: int = 64,
+        stages: int = 4,
+        layers: int = 8,
+        dropout: float = 0.3,
+        lr: float = 5e-3,
+        weight_decay: float = 1e-4,
+        max_epochs: int = 60,
+        class_weight: str = "balanced",
+        smoothing: float = 0.15,
+        velocity: bool = True,
+        acceleration: bool = False,
+        centre: str = "frame",
+        smooth_window: int = 1,
+        min_segment: int = 1,
+        background: str = "background",
+        device: str = "cpu",
+        threads: int | None = None,
+        seed: int = 0,
+        classes: Sequence[str] | None = None,
+    ) -> None:
+        self.architecture = architecture
+        self.hidden = hidden
+        self.stages = stages
+        self.layers = layers
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.class_weight = class_weight
+        self.smoothing = smoothing
+        self.velocity = velocity
+        self.acceleration = acceleration
+        self.centre = centre
+        self.smooth_window = smooth_window
+        self.min_segment = min_segment
+        self.background = background
+        self.device = device
+        self.threads = threads
+        self.seed = seed
+        self.classes = classes
+
+    # ------------------------------------------------------------------ inputs and targets
+
+    def _arrays(self, X: Any) -> list[np.ndarray]:
+        if hasattr(X, "iterrows"):
+            return motion_inputs(X, self.velocity, self.acceleration, self.centre)
+        arrays = [np.asarray(x, dtype=np.float32) for x in X]
+        if any(a.ndim != 2 for a in arrays):
+            raise ValueError("each recording must be a [frames, channels] array")
+        return arrays
+
+    def _targets(self, X: Any, y: Sequence[np.ndarray] | None, lengths: list[int]):
+        if y is None:
+            if not hasattr(X, "iterrows"):
+                raise ValueError("y_frames is needed unless X is manifest rows with segments")
+            spans = [seg.row_segments(row) for _, row in X.iterrows()]
+            names = list(self.classes or seg.class_names(spans, self.background))
+            y = [seg.frame_targets(s, n, names) for s, n in zip(spans, lengths, strict=True)]
+        else:
+            y = [np.asarray(t, dtype=np.int64) for t in y]
+            top = max(int(t.max()) for t in y if len(t)) + 1
+            names = list(self.classes) if self.classes else [str(i) for i in range(top)]
+        for t, n in zip(y, lengths, strict=True):
+            if len(t) != n:
+                raise ValueError(f"a recording has {n} frames but {len(t)} targets")
+        return y, names
+
+    # ------------------------------------------------------------------ the net
+
+    def _net(self, n_in: int, n_classes: int) -> nn.Module:
+        if self.architecture == "mstcn":
+            return MSTCN(n_in, n_classes, self.hidden, self.stages, self.layers, self.dropout)
+        if self.architecture == "bigru":
+            return BiGRU(n_in, n_classes, self.hidden, self.layers, self.dropout)
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
+
+    def _batch(self, arrays: list[np.ndarray]):
+        lengths = torch.tensor([len(a) for a in arrays])
+        T = int(lengths.max())
+        x = torch.zeros(len(arrays), arrays[0].shape[1], T)
+        for i, a in enumerate(arrays):
+            x[i, :, : len(a)] = torch.from_numpy((a - self.mean_) / self.std_).T
+        mask = (torch.arange(T)[None] < lengths[:, None]).float()[:, None]
+        return x.to(self.device), mask.to(self.device), lengths
+
+    def fit(self, X: Any, y_frames: Sequence[np.ndarray] | None = None) -> FramewiseModel:
+        arrays = self._arrays(X)
+        if not arrays:
+            raise ValueError("no recording to fit")
+        targets, names = self._targets(X, y_frames, [len(a) for a in arrays])
+        self.classes_ = np.array(names, dtype=object)
+        n_classes = len(names)
+        frames = np.concatenate(arrays)
+        self.mean_ = frames.mean(axis=0).astype(np.float32)
+        self.std_ = (frames.std(axis=0) + 1e-6).astype(np.float32)
+        self.n_features_in_ = frames.shape[1]
+        weights = seg.class_weights(targets, n_classes, self.class_weight)
+        with _threads(self.threads):
+            torch.manual_seed(self.seed)
+            net = self._net(frames.shape[1], n_classes).to(self.device)
+            x, mask, lengths = self._batch(arrays)
+            y = torch.full((len(arrays), mask.shape[2]), -100, dtype=torch.long)
+            for i, t in enumerate(targets):
+                y[i, : len(t)] = torch.from_numpy(t)
+            y = y.to(self.device)
+            loss_fn = nn.CrossEntropyLoss(weight=torch.from_numpy(weights).to(self.device))
+            optimiser = torch.optim.Adam(
+                net.parameters(), lr=self.lr, weight_decay=self.weight_decay
+            )
+            self.loss_curve_ = []
+            net.train()
+            for _ in range(self.max_epochs):
+                optimiser.zero_grad()
+                outputs = net(x, mask, lengths)
+                loss = sum(self._loss(out, y, mask, loss_fn) for out in outputs)
+                loss.backward()
+                optimiser.step()
+                self.loss_curve_.append(float(loss.detach()))
+        self.net_ = net.eval()
+        return self
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, loss_fn) -> Any:
+        loss = loss_fn(logits.transpose(1, 2).reshape(-1, logits.shape[1]), y.reshape(-1))
+        if self.smoothing and self.architecture == "mstcn" and logits.shape[2] > 1:
+            logp = F.log_softmax(logits, dim=1)
+            diff = (logp[:, :, 1:] - logp.detach()[:, :, :-1]) ** 2
+            both = mask[:, :, 1:] * mask[:, :, :-1]
+            tmse = (torch.clamp(diff, 0, 16) * both).sum() / (both.sum() * logits.shape[1])
+            loss = loss + self.smoothing * tmse
+        return loss
+
+    # ------------------------------------------------------------------ predictions
+
+    def predict_proba(self, X: Any) -> list[np.ndarray]:
+        """One float ``[frames, classes]`` array a recording (the last stage's softmax)."""
+        arrays = self._arrays(X)
+        out = []
+        with _threads(self.threads), torch.no_grad():
+            for a in arrays:  # one at a time: no padding for the GRU's backward pass
+                x, mask, lengths = self._batch([a])
+                probs = F.softmax(self.net_(x, mask, lengths)[-1], dim=1)[0].T
+                out.append(probs.cpu().numpy())
+        return out
+
+    def predict(self, X: Any) -> list[np.ndarray]:
+        """One int array of class indices (into ``classes_``) a recording, unsmoothed."""
+        return [p.argmax(axis=1).astype(np.int64) for p in self.predict_proba(X)]
+
+    def predict_smoothed(self, X: Any) -> list[np.ndarray]:
+        """:meth:`predict` with ``smooth_window`` / ``min_segment`` applied."""
+        return [seg.smooth(p, self.smooth_window, self.min_segment) for p in self.predict(X)]
+
+    def predict_segments(self, X: Any, fps: Sequence[float] | None = None) -> list[list[dict]]:
+        """The smoothed runs of each recording as ``[{start, end, label}]``, background out."""
+        rates = fps if fps is not None else [None] * len(X)
+        return [
+            seg.to_segments(p, list(self.classes_), background=0, fps=r)
+            for p, r in zip(self.predict_smoothed(X), rates, strict=True)
+        ]
+
+
+class _threads:
+    """Set torch's intra-op threads for a block (None: leave them)."""
+
+    def __init__(self, n: int | None) -> None:
+        self.n = n
+
+    def __enter__(self) -> None:
+        self.before = torch.get_num_threads()
+        if self.n:
+            torch.set_num_threads(int(self.n))
+
+    def __exit__(self, *exc: object) -> None:
+        torch.set_num_threads(self.before)
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """Unknown keys fail when the configuration is read."""
+    unknown = sorted(set(params) - set(DEFAULTS) - {"classes"})
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown}; known: {sorted(DEFAULTS)}")
+
+
+def build(architecture: str, params: Mapping[str, Any], seed: int = 0) -> FramewiseModel:
+    check_params(dict(params))
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+    merged = {**DEFAULTS, **ARCHITECTURE_DEFAULTS[architecture], **params}
+    return FramewiseModel(architecture=architecture, **merged, seed=seed)
+
+
+def from_config(cfg: ModelConfig, task: str, min_label: int, max_label: int) -> FramewiseModel:
+    """The registry's builder: ``cfg.name`` is the architecture (``mstcn`` / ``bigru``)."""
+    return build(cfg.name, cfg.params, cfg.seed)
