@@ -34,39 +34,18 @@ from torch import nn
 from torch.nn import functional as F
 
 from hawkeye import segments as seg
+from hawkeye.models.framewise_params import (
+    ARCHITECTURE_DEFAULTS,
+    ARCHITECTURES,
+    DEFAULTS,
+    FRAME_WISE,
+    check_params,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from hawkeye.config import ModelConfig
-
-FRAME_WISE = "frame-wise"
-ARCHITECTURES = ("mstcn", "bigru")
-DEFAULTS: Mapping[str, Any] = {
-    "hidden": 64,
-    "stages": 4,  # mstcn
-    "layers": 8,  # mstcn: dilated layers a stage; bigru: GRU layers
-    "dropout": 0.3,
-    "lr": 5e-3,
-    "weight_decay": 1e-4,
-    "max_epochs": 60,
-    "class_weight": "balanced",  # balanced / median / none (hawkeye.segments.class_weights)
-    "smoothing": 0.15,  # weight of the truncated-MSE smoothing loss (mstcn, MS-TCN's 0.15)
-    "velocity": True,
-    "acceleration": False,
-    "centre": "frame",
-    "smooth_window": 1,  # predict_segments: majority vote over this many frames
-    "min_segment": 1,  # predict_segments: runs shorter than this merge into a neighbour
-    "background": "background",
-    "device": "cpu",
-    "threads": None,  # torch threads while fitting/predicting; None: torch's
-}
-# What differs by architecture (a GRU of 8 layers would be slow and no better).
-ARCHITECTURE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
-    "mstcn": {},
-    "bigru": {"layers": 2, "smoothing": 0.0},
-}
-QUICK: Mapping[str, Any] = {"hidden": 8, "stages": 2, "layers": 2, "max_epochs": 2}
 
 
 class _DilatedResidual(nn.Module):
@@ -219,6 +198,12 @@ class FramewiseModel(BaseEstimator):
             names = list(self.classes or seg.class_names(spans, self.background))
             y = [seg.frame_targets(s, n, names) for s, n in zip(spans, lengths, strict=True)]
         else:
+            if any(np.ndim(t) != 1 for t in y):
+                raise ValueError(
+                    "a frame-wise model takes one target array a recording (a label a frame), "
+                    "not one label a recording; the pipeline's train step cannot fit it yet "
+                    "(see benchmarks/utkinect_segments.py)"
+                )
             y = [np.asarray(t, dtype=np.int64) for t in y]
             top = max(int(t.max()) for t in y if len(t)) + 1
             names = list(self.classes) if self.classes else [str(i) for i in range(top)]
@@ -334,13 +319,6 @@ class _threads:
 
     def __exit__(self, *exc: object) -> None:
         torch.set_num_threads(self.before)
-
-
-def check_params(params: dict[str, Any]) -> None:
-    """Unknown keys fail when the configuration is read."""
-    unknown = sorted(set(params) - set(DEFAULTS) - {"classes"})
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown}; known: {sorted(DEFAULTS)}")
 
 
 def build(architecture: str, params: Mapping[str, Any], seed: int = 0) -> FramewiseModel:

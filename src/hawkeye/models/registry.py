@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from hawkeye.errors import HawkeyeError
+from hawkeye.models import framewise_params as fw
 from hawkeye.models.sequence import names as seq
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 # The kinds an estimator declares in ``_model_kind`` (hawkeye.models.base).
 SCORER, ONE_CLASS, ZERO_SHOT = "scorer", "one-class", "zero-shot"
-KINDS = (SCORER, ONE_CLASS, ZERO_SHOT)
+FRAME_WISE = fw.FRAME_WISE  # one label a frame (segment tasks): hawkeye.models.framewise
+KINDS = (SCORER, ONE_CLASS, ZERO_SHOT, FRAME_WISE)
 Inputs = Literal["features", "sequences", "videos"]
 Space = Callable[["optuna.Trial"], dict[str, Any]]
 
@@ -241,6 +243,24 @@ _SPECS = (
         space=_autoencoder_space,
         check_params=_sequence_params,
         quick=_QUICK_NET,
+    ),
+    # Frame-wise nets (segment tasks): fit(X, y_frames), predict -> one label array a
+    # recording, predict_segments; params: hawkeye.models.framewise_params.DEFAULTS.
+    *(
+        ModelSpec(
+            name,
+            FRAME_WISE,
+            "sequences",
+            "hawkeye.models.framewise:from_config",
+            summary,
+            defaults=MappingProxyType({**fw.DEFAULTS, **fw.ARCHITECTURE_DEFAULTS[name]}),
+            check_params=fw.check_params,
+            quick=fw.QUICK,
+        )
+        for name, summary in (
+            ("mstcn", "multi-stage temporal convolutional network, one label a frame (MS-TCN)"),
+            ("bigru", "bidirectional GRU, one label a frame"),
+        )
     ),
 )
 REGISTRY: Mapping[str, ModelSpec] = MappingProxyType({s.name: s for s in _SPECS})

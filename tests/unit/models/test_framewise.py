@@ -14,6 +14,7 @@ from sklearn.base import clone
 from hawkeye.evaluation.segments import segment_metrics
 from hawkeye.models import framewise
 from hawkeye.models.base import model_kind
+from hawkeye.models.framewise_params import QUICK
 
 
 def _stream(rng: np.random.Generator, blocks: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +96,7 @@ def test_fits_manifest_rows_from_their_segments(tmp_path: Path) -> None:
             }
         )
     table = pd.DataFrame(rows)
-    model = framewise.build("mstcn", framewise.QUICK | {"max_epochs": 3})
+    model = framewise.build("mstcn", QUICK | {"max_epochs": 3})
     model.fit(table)
     assert list(model.classes_) == ["background", "waveHands"]
     assert model.n_features_in_ == len(JOINTS) * 6  # positions and velocities
@@ -108,4 +109,4 @@ def test_params_are_checked() -> None:
     with pytest.raises(ValueError, match="architecture"):
         framewise.build("lstm", {})
     with pytest.raises(ValueError, match="targets"):
-        framewise.build("bigru", framewise.QUICK).fit([np.zeros((5, 2))], [np.zeros(4, int)])
+        framewise.build("bigru", QUICK).fit([np.zeros((5, 2))], [np.zeros(4, int)])

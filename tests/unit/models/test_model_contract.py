@@ -35,6 +35,8 @@ def _cases() -> list[Any]:
     """(name, mode): scorers in a regression and a classification mode, the others as set."""
     cases = []
     for name, spec in registry.REGISTRY.items():
+        if spec.kind == registry.FRAME_WISE:  # a label a frame: models/test_framewise.py
+            continue
         modes = ("regression", "classification") if spec.kind == registry.SCORER else ("",)
         cases += [pytest.param(name, mode, id=f"{name}-{mode}" if mode else name) for mode in modes]
     return cases
