@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
+from importlib.util import find_spec
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -47,7 +48,10 @@ class ModelSpec:
     - ``space``: the Optuna search space (None: nothing to tune);
     - ``check_params``: validates ``params`` when the configuration is read;
     - ``ordinal``: a classifier over ordered scores whatever the mode;
-    - ``quick``: params for a fit of a second (the contract test's).
+    - ``quick``: params for a fit of a second (the contract test's);
+    - ``extra``/``requires``: the optional extra (``pip install "hawkeye[extra]"``) that
+      installs the modules ``requires`` its builder imports; without them the builder
+      raises a ``HawkeyeError`` naming the extra, and ``trainable()`` leaves it out.
     """
 
     name: str
@@ -61,6 +65,13 @@ class ModelSpec:
     check_params: Callable[[dict[str, Any]], None] | None = None
     ordinal: bool = False
     quick: Mapping[str, Any] = field(default_factory=dict)
+    extra: str | None = None
+    requires: tuple[str, ...] = ()
+
+    @property
+    def available(self) -> bool:
+        """Whether the modules its optional extra installs are importable (nothing imported)."""
+        return all(find_spec(module) is not None for module in self.requires)
 
     @property
     def zero_shot(self) -> bool:
@@ -131,9 +142,35 @@ def _autoencoder_space(trial: optuna.Trial) -> dict[str, Any]:
     return {**_net_space(trial), "latent": trial.suggest_categorical("latent", [8, 16, 32])}
 
 
+def _rocket_space(trial: optuna.Trial) -> dict[str, Any]:
+    """The input settings; the kernel counts stay aeon's (they matter little past defaults)."""
+    return {
+        "length": trial.suggest_categorical("length", [None, 32, 64, 128]),
+        "velocity": trial.suggest_categorical("velocity", [True, False]),
+        "centre": trial.suggest_categorical("centre", ["frame", "recording"]),
+        "standardise": trial.suggest_categorical("standardise", [True, False]),
+    }
+
+
 def _sequence_params(params: dict[str, Any]) -> None:
     """A typo in a sequence model's params fails when the configuration is read."""
     seq.resolve_params({k: v for k, v in params.items() if k != "normal_label"})
+
+
+def _rocket_params(defaults: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A check of a convolution-kernel model's params: its defaults name every key it takes."""
+
+    def check(params: dict[str, Any]) -> None:
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; known: {sorted(defaults)}")
+        if params.get("centre", "frame") not in ("frame", "recording"):
+            raise ValueError(f"centre must be 'frame' or 'recording', got {params['centre']!r}")
+        length = params.get("length")
+        if length is not None and (not isinstance(length, int) or length < ROCKET_MIN_LENGTH):
+            raise ValueError(f"length must be None or a whole number >= {ROCKET_MIN_LENGTH}")
+
+    return check
 
 
 # ----------------------------------------------------------------------------- the registry
@@ -156,6 +193,38 @@ _NETS = {
     "conv_lstm": "1-D convolutions then an LSTM",
     "tcn": "temporal convolutional network",
     "conv_bilstm": "1-D convolutions then a bidirectional LSTM",
+}
+# aeon's convolution-kernel models (hawkeye.models.rocket; the `tsc` extra): how a recording
+# becomes their input, shared by all three, then each one's own aeon parameters.
+ROCKET_MIN_LENGTH = 9  # MiniRocket's kernels span 9 steps
+ROCKET_INPUTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "length": None,  # frames each recording is resampled to; None: the training median
+        "velocity": False,
+        "acceleration": False,
+        "centre": "frame",  # root-centred per frame (posture); "recording": sway kept
+        "standardise": False,  # each channel over the training frames
+        "class_weight": None,  # classifiers: None or "balanced"
+        "n_jobs": 1,
+    }
+)
+_ROCKETS = {
+    "minirocket": (
+        "MiniRocket: 10,000 fixed dilated kernels, ridge on their features (aeon)",
+        {"n_kernels": 10000, "max_dilations_per_kernel": 32},
+        {"n_kernels": 84},
+    ),
+    "multirocket": (
+        "MultiRocket: MiniRocket's kernels on the series and its differences, 4 pooling "
+        "features each (aeon)",
+        {"n_kernels": 10000, "max_dilations_per_kernel": 32, "n_features_per_kernel": 4},
+        {"n_kernels": 84},
+    ),
+    "multirocket_hydra": (
+        "MultiRocket with Hydra's competing-kernel counts beside it, one ridge (aeon)",
+        {"n_kernels": 8, "n_groups": 64},
+        {"n_kernels": 2, "n_groups": 4},
+    ),
 }
 _SPECS = (
     ModelSpec(
@@ -244,6 +313,23 @@ _SPECS = (
         check_params=_sequence_params,
         quick=_QUICK_NET,
     ),
+    # Convolution-kernel scorers over landmark files: params: ROCKET_INPUTS, then aeon's own.
+    *(
+        ModelSpec(
+            name,
+            SCORER,
+            "sequences",
+            "hawkeye.models.rocket:from_config",
+            summary,
+            defaults=MappingProxyType({**ROCKET_INPUTS, **own}),
+            space=_rocket_space,
+            check_params=_rocket_params({**ROCKET_INPUTS, **own}),
+            quick=quick,
+            extra="tsc",
+            requires=("aeon",),
+        )
+        for name, (summary, own, quick) in _ROCKETS.items()
+    ),
     # Frame-wise nets (segment tasks): fit(X, y_frames), predict -> one label array a
     # recording, predict_segments; params: hawkeye.models.framewise_params.DEFAULTS.
     *(
@@ -273,8 +359,8 @@ def names() -> tuple[str, ...]:
 
 def trainable() -> tuple[str, ...]:
     """What ``hawkeye run --model all`` trains: the supervised scorers (zero-shot scorers and
-    one-class models are scored differently)."""
-    return tuple(n for n, s in REGISTRY.items() if s.kind == SCORER)
+    one-class models are scored differently) whose optional extra, if any, is installed."""
+    return tuple(n for n, s in REGISTRY.items() if s.kind == SCORER and s.available)
 
 
 def zero_shot_names() -> tuple[str, ...]:
