@@ -19,11 +19,14 @@ as ``[{start, end, label}]`` (background left out, frames, end exclusive). ``X``
 list of float arrays ``[frames, channels]`` or a frame of manifest rows (each read with
 ``formats.load_recording``); with rows, ``y_frames=None`` reads the targets from their
 ``segments`` column (:mod:`hawkeye.segments`, class 0 the background). The training is
-full-batch over padded recordings, seeded, on the CPU unless ``device`` says otherwise.
+full-batch over padded recordings (or, with ``chunk``, over windows of that many frames
+cut from a new random offset each epoch, ``batch_size`` windows a step: far cheaper for
+the GRU, whose steps are sequential), seeded, on the CPU unless ``device`` says otherwise.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +159,8 @@ class FramewiseModel(BaseEstimator):
         background: str = "background",
         device: str = "cpu",
         threads: int | None = None,
+        chunk: int | None = None,
+        batch_size: int | None = None,
         seed: int = 0,
         classes: Sequence[str] | None = None,
     ) -> None:
@@ -177,6 +182,8 @@ class FramewiseModel(BaseEstimator):
         self.background = background
         self.device = device
         self.threads = threads
+        self.chunk = chunk
+        self.batch_size = batch_size
         self.seed = seed
         self.classes = classes
 
@@ -221,14 +228,37 @@ class FramewiseModel(BaseEstimator):
             return BiGRU(n_in, n_classes, self.hidden, self.layers, self.dropout)
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
 
-    def _batch(self, arrays: list[np.ndarray]):
+    def _batch(self, arrays: list[np.ndarray], targets: list[np.ndarray] | None = None):
+        """Padded ``x [B, channels, T]`` (standardised), ``mask [B, 1, T]``, lengths, and the
+        targets ``[B, T]`` (-100 on padding) when given."""
         lengths = torch.tensor([len(a) for a in arrays])
         T = int(lengths.max())
         x = torch.zeros(len(arrays), arrays[0].shape[1], T)
         for i, a in enumerate(arrays):
             x[i, :, : len(a)] = torch.from_numpy((a - self.mean_) / self.std_).T
         mask = (torch.arange(T)[None] < lengths[:, None]).float()[:, None]
-        return x.to(self.device), mask.to(self.device), lengths
+        y = None
+        if targets is not None:
+            y = torch.full((len(arrays), T), -100, dtype=torch.long)
+            for i, t in enumerate(targets):
+                y[i, : len(t)] = torch.from_numpy(t)
+            y = y.to(self.device)
+        return x.to(self.device), mask.to(self.device), lengths, y
+
+    def _windows(self, arrays: list[np.ndarray], targets: list[np.ndarray], rng):
+        """Each recording cut into ``chunk``-frame windows from a random offset (all frames
+        kept: the head before the offset is a window too)."""
+        if not self.chunk:
+            return arrays, targets
+        xs, ys = [], []
+        for a, t in zip(arrays, targets, strict=True):
+            offset = int(rng.integers(0, min(self.chunk, len(a))))
+            cuts = [0, *range(offset or self.chunk, len(a), self.chunk), len(a)]
+            for lo, hi in itertools.pairwise(cuts):
+                if hi > lo:
+                    xs.append(a[lo:hi])
+                    ys.append(t[lo:hi])
+        return xs, ys
 
     def fit(self, X: Any, y_frames: Sequence[np.ndarray] | None = None) -> FramewiseModel:
         arrays = self._arrays(X)
@@ -242,14 +272,11 @@ class FramewiseModel(BaseEstimator):
         self.std_ = (frames.std(axis=0) + 1e-6).astype(np.float32)
         self.n_features_in_ = frames.shape[1]
         weights = seg.class_weights(targets, n_classes, self.class_weight)
+        rng = np.random.default_rng(self.seed)
         with _threads(self.threads):
             torch.manual_seed(self.seed)
             net = self._net(frames.shape[1], n_classes).to(self.device)
-            x, mask, lengths = self._batch(arrays)
-            y = torch.full((len(arrays), mask.shape[2]), -100, dtype=torch.long)
-            for i, t in enumerate(targets):
-                y[i, : len(t)] = torch.from_numpy(t)
-            y = y.to(self.device)
+            batch = self._batch(arrays, targets)
             loss_fn = nn.CrossEntropyLoss(weight=torch.from_numpy(weights).to(self.device))
             optimiser = torch.optim.Adam(
                 net.parameters(), lr=self.lr, weight_decay=self.weight_decay
@@ -257,11 +284,21 @@ class FramewiseModel(BaseEstimator):
             self.loss_curve_ = []
             net.train()
             for _ in range(self.max_epochs):
-                optimiser.zero_grad()
-                outputs = net(x, mask, lengths)
-                loss = sum(self._loss(out, y, mask, loss_fn) for out in outputs)
-                loss.backward()
-                optimiser.step()
+                batches = [batch]
+                if self.chunk:
+                    xs, ys = self._windows(arrays, targets, rng)
+                    order = rng.permutation(len(xs))
+                    size = self.batch_size or len(xs)
+                    batches = [
+                        self._batch([xs[i] for i in part], [ys[i] for i in part])
+                        for part in np.array_split(order, max(1, -(-len(xs) // size)))
+                    ]
+                for x, mask, lengths, y in batches:
+                    optimiser.zero_grad()
+                    outputs = net(x, mask, lengths)
+                    loss = sum(self._loss(out, y, mask, loss_fn) for out in outputs)
+                    loss.backward()
+                    optimiser.step()
                 self.loss_curve_.append(float(loss.detach()))
         self.net_ = net.eval()
         return self
@@ -284,7 +321,7 @@ class FramewiseModel(BaseEstimator):
         out = []
         with _threads(self.threads), torch.no_grad():
             for a in arrays:  # one at a time: no padding for the GRU's backward pass
-                x, mask, lengths = self._batch([a])
+                x, mask, lengths, _ = self._batch([a])
                 probs = F.softmax(self.net_(x, mask, lengths)[-1], dim=1)[0].T
                 out.append(probs.cpu().numpy())
         return out

@@ -29,11 +29,13 @@ DEFAULTS: Mapping[str, Any] = {
     "background": "background",
     "device": "cpu",
     "threads": None,  # torch threads while fitting/predicting; None: torch's
+    "chunk": None,  # train on windows of this many frames (random offset each epoch)
+    "batch_size": None,  # with chunk: windows a gradient step; None: all
 }
 # What differs by architecture (a GRU of 8 layers would be slow and no better).
 ARCHITECTURE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "mstcn": {},
-    "bigru": {"layers": 2, "smoothing": 0.0},
+    "bigru": {"layers": 2, "smoothing": 0.0, "chunk": 64, "batch_size": 16},
 }
 QUICK: Mapping[str, Any] = {"hidden": 8, "stages": 2, "layers": 2, "max_epochs": 2}
 

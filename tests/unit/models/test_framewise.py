@@ -110,3 +110,12 @@ def test_params_are_checked() -> None:
         framewise.build("lstm", {})
     with pytest.raises(ValueError, match="targets"):
         framewise.build("bigru", QUICK).fit([np.zeros((5, 2))], [np.zeros(4, int)])
+
+
+def test_training_windows_keep_every_frame() -> None:
+    model = framewise.build("bigru", {"chunk": 4})
+    arrays = [np.arange(10.0)[:, None], np.arange(3.0)[:, None]]
+    targets = [np.arange(10), np.arange(3)]
+    xs, ys = model._windows(arrays, targets, np.random.default_rng(0))
+    assert max(len(x) for x in xs) <= 4
+    assert sorted(np.concatenate(ys).tolist()) == sorted([*range(10), *range(3)])
