@@ -24,7 +24,8 @@ segment sequences is 100 (MS-TCN divides by zero) and 0 when only one is empty.
 These are not entries of :mod:`hawkeye.evaluation.registry`: its metric functions
 see one row a recording (:class:`~hawkeye.evaluation.registry.Scored`), while
 these need each recording's frame sequences. :data:`METRICS` declares them the
-same way (name, direction, label) for tables and gates.
+same way (name, direction, label) for tables and gates; ``f1_10`` is F1@0.10 (MLflow
+metric names take no ``@``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ METRICS: tuple[SegmentMetric, ...] = (
     SegmentMetric("frame_acc", True, "frame accuracy (%)"),
     SegmentMetric("frame_macro_f1", True, "macro F1 over frames (%)"),
     SegmentMetric("edit", True, "segmental edit score"),
-    *(SegmentMetric(f"f1@{round(k * 100)}", True, f"segment F1@{k:.2f} (%)") for k in OVERLAPS),
+    *(SegmentMetric(f"f1_{round(k * 100)}", True, f"segment F1@{k:.2f} (%)") for k in OVERLAPS),
 )
 NAMES = tuple(m.name for m in METRICS)
 
@@ -153,7 +154,7 @@ def segment_metrics(
             [overlap_counts(p, y, k, background) for p, y in zip(predicted, truth, strict=True)],
             axis=0,
         )
-        out[f"f1@{round(k * 100)}"] = f1_from_counts(*(int(c) for c in counts))
+        out[f"f1_{round(k * 100)}"] = f1_from_counts(*(int(c) for c in counts))
     return out
 
 

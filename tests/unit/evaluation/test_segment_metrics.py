@@ -51,7 +51,7 @@ def test_pooled_figures() -> None:
     assert out["frame_macro_f1"] == pytest.approx((8 / 9 + 4 / 5) / 2 * 100)
     assert out["edit"] == 100  # [A] vs [A], and two empty sequences
     # IoU of [1,4) with [2,4) is 2/3: a hit at 0.10-0.50
-    assert out["f1@10"] == out["f1@25"] == out["f1@50"] == 100
+    assert out["f1_10"] == out["f1_25"] == out["f1_50"] == 100
     with pytest.raises(ValueError, match="frames"):
         segment_metrics([np.array([0])], [np.array([0, 0])])
 
@@ -61,8 +61,8 @@ def test_declared() -> None:
         "frame_acc",
         "frame_macro_f1",
         "edit",
-        "f1@10",
-        "f1@25",
-        "f1@50",
+        "f1_10",
+        "f1_25",
+        "f1_50",
     ]
     assert direction("edit") is True and direction("mae") is None
