@@ -146,9 +146,12 @@ def profile_values(profile: Profile, model_name: str) -> dict[str, Any]:
     """The params a profile would set on model ``model_name`` (before the configuration's win
     and without the learning rate, which follows the batch size)."""
     from hawkeye.models.registry import spec
+    from hawkeye.models.sequence.names import SEQUENCE_MODELS
 
     model = spec(model_name)
-    if model.inputs == "sequences":
+    # The torch nets of hawkeye.models.sequence only: other models that read sequences
+    # (aeon's rockets) take none of these params and get the job's cores like the trees.
+    if model_name in SEQUENCE_MODELS:
         wanted = {
             "batch_size": profile.batch_size,
             "gpu_precision": profile.precision,
