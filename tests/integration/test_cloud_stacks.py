@@ -23,7 +23,7 @@ from tests.conftest import isolated_env, run
 pytestmark = pytest.mark.slow
 
 PLANTED = "s3cr3t-planted"
-HAWKEYE = [sys.executable, "-c", "from hawkeye.cli import app; app()"]
+HAWKEYE = [sys.executable, "-c", "from hawkeye_cli import app; app()"]
 
 SECRETS = f"""
 from zenml.client import Client

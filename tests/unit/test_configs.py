@@ -57,7 +57,7 @@ def test_model_variants_not_in_the_wheel_are_refused_with_the_allowed_values() -
 
 def test_dvc_yaml_is_the_generated_stage_list() -> None:
     """The checkout's dvc.yaml and the one `hawkeye init` writes come from one definition."""
-    from hawkeye.cli.project import dvc_stages
+    from hawkeye_cli.project import dvc_stages
 
     assert yaml.safe_load((ROOT / "dvc.yaml").read_text()) == dvc_stages(code_deps=True)
     deps = {d for s in dvc_stages(code_deps=True)["stages"].values() for d in s["deps"]}

@@ -92,12 +92,12 @@ def test_tree_models_get_the_cores_others_nothing() -> None:
     assert out is ordinal and applied.changed == {} and applied.params() == {"profile": "hpc"}
 
 
-
 def test_sequence_readers_that_are_no_torch_net_get_cores_not_batches() -> None:
     """aeon's rockets read landmark files like the nets but take no batch, lr or precision."""
     rocket, applied = apply(hpc(), ModelConfig(name="minirocket", params={"length": 64}))
     assert rocket.params == {"length": 64, "n_jobs": 4}
     assert applied.changed == {"n_jobs": 4}
+
 
 def test_local_changes_nothing_for_any_model() -> None:
     local = resolve()

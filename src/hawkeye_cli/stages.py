@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from hawkeye.cli.common import console, group, run_config
+from hawkeye.config import load_run_config
+from hawkeye_cli.common import console, group
 
 stage_app = group("Pipeline stages on files, as dvc.yaml calls them.")
 PARAMS = typer.Option(
@@ -56,7 +57,7 @@ def stage_ingest(params: Path = PARAMS, work: Path = WORK) -> None:
     """Dataset -> manifest.parquet + quarantine_ingest.csv."""
     from hawkeye.data.ingest import ingest
 
-    result = ingest(run_config(params).dataset)
+    result = ingest(load_run_config(params).dataset)
     _save(work, "manifest", result.manifest, "ingest", result.quarantine)
 
 
@@ -65,7 +66,9 @@ def stage_landmark(params: Path = PARAMS, work: Path = WORK) -> None:
     """manifest.parquet -> features.parquet + quarantine_landmark.csv."""
     from hawkeye.features.extract import build_features
 
-    result = build_features(pd.read_parquet(work / "manifest.parquet"), run_config(params).dataset)
+    result = build_features(
+        pd.read_parquet(work / "manifest.parquet"), load_run_config(params).dataset
+    )
     _save(work, "features", result.features, "landmark", result.quarantine)
 
 
@@ -74,7 +77,7 @@ def stage_split(params: Path = PARAMS, work: Path = WORK) -> None:
     """features.parquet -> folds.parquet (subject-grouped, leakage-checked)."""
     from hawkeye.splits import make_folds, split_hash
 
-    folds = make_folds(pd.read_parquet(work / "features.parquet"), run_config(params).split)
+    folds = make_folds(pd.read_parquet(work / "features.parquet"), load_run_config(params).split)
     folds.to_parquet(work / "folds.parquet", index=False)
     tested = folds.loc[folds["fold"] >= 0, "fold"].nunique()  # -1: train-only (official split)
     print(f"{tested} test fold(s), split {split_hash(folds)}")
@@ -91,7 +94,7 @@ def stage_train(params: Path = PARAMS, work: Path = WORK) -> None:
     from hawkeye.profiles import apply_current
     from hawkeye.training import cross_validate
 
-    cfg = run_config(params)
+    cfg = load_run_config(params)
     model_cfg, applied = apply_current(cfg.model)
     if applied.changed or applied.kept:
         shown = ", ".join(f"{k}={v}" for k, v in applied.changed.items()) or "nothing"
@@ -124,7 +127,7 @@ def stage_evaluate(
         summary_table,
     )
 
-    cfg = run_config(params)
+    cfg = load_run_config(params)
     lo, hi = cfg.dataset.min_label, cfg.dataset.max_label
     predictions = pd.read_parquet(work / "predictions.parquet")
     report = evaluate_run(predictions, pd.read_parquet(work / "folds.parquet"), lo, hi)

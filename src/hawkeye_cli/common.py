@@ -17,7 +17,6 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from hawkeye.config import RunConfig, load_run_config
 from hawkeye.errors import HawkeyeError
 from hawkeye.paths import PROJECT_FILE, project_root, run_configs_dir
 
@@ -43,14 +42,14 @@ def group(help_text: str) -> typer.Typer:
 
 
 def set_verbose(verbose: bool) -> None:
-    from hawkeye.cli.quiet import quiet
+    from hawkeye_cli.quiet import quiet
 
     _VERBOSE["on"] = verbose
     quiet(verbose)
 
 
 def quiet_loggers() -> None:
-    from hawkeye.cli.quiet import quiet_loggers as _quiet
+    from hawkeye_cli.quiet import quiet_loggers as _quiet
 
     _quiet(_VERBOSE["on"])
 
@@ -84,11 +83,6 @@ def config_path(config: str, here: Path) -> Path:
         f"(in {folder}), or a path."
     )
     raise typer.Exit(2)
-
-
-def run_config(path: Path) -> RunConfig:
-    """The resolved run configuration (a ConfigError reaches :class:`App`'s handler)."""
-    return load_run_config(path)
 
 
 def tracking_uri() -> str:

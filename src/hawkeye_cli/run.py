@@ -9,13 +9,13 @@ from typing import Any
 
 import typer
 
-from hawkeye.cli.common import (
+from hawkeye.config import load_run_config
+from hawkeye_cli.common import (
     config_path,
     console,
     ensure_stack,
     enter_project,
     quiet_loggers,
-    run_config,
     step_output,
     tracking_uri,
 )
@@ -63,7 +63,7 @@ def _with_model(path: Path, model: str) -> Path:
 def _train(path: Path, cache: bool) -> tuple[Any, float]:
     from pipelines.training import training_pipeline
 
-    cfg = run_config(path)
+    cfg = load_run_config(path)
     # Runs named for what they are: dataset and model (the MLflow run takes this name too).
     name = f"{cfg.dataset.name}-{cfg.model.name}-{{date}}-{{time}}"
     start = time.perf_counter()
@@ -132,7 +132,7 @@ def run(
     here = Path.cwd()
     enter_project()
     path = config_path(config, here)
-    cfg = run_config(path)  # fail on a bad config before ZenML starts
+    cfg = load_run_config(path)  # fail on a bad config before ZenML starts
     known = trainable()
     names = known if model == "all" else [model] if model else []
     unknown = [n for n in names if n not in model_names()]
@@ -146,7 +146,7 @@ def run(
         result, wall = _train(path_i, cache)
         report = step_output(result, "evaluate", "report")
         outcome = step_output(result, "register", "registration")
-        runs.append((run_config(path_i).model.name, report, outcome))
+        runs.append((load_run_config(path_i).model.name, report, outcome))
         _print_run(result, stack_name, wall, cfg, report, outcome)
     if len(runs) > 1:
         from hawkeye.tracking import log_model_comparison
@@ -177,7 +177,7 @@ def tune(
     here = Path.cwd()
     enter_project()
     path = config_path(config, here)
-    cfg = run_config(path)
+    cfg = load_run_config(path)
     ensure_stack(stack)
     quiet_loggers()
     from pipelines.tuning import tuning_pipeline

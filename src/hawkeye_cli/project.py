@@ -16,10 +16,10 @@ from typing import Any
 import typer
 import yaml
 
-from hawkeye.cli.common import console, group
 from hawkeye.config import RunConfig
 from hawkeye.config_files import read_parameters
 from hawkeye.paths import PROJECT_FILE
+from hawkeye_cli.common import console, group
 
 config_app = group("Run configurations: show one with its layers resolved.")
 PARAMS_HEADER = (
@@ -32,7 +32,7 @@ DVC_HEADER = (
     "# the ZenML steps. Registering in MLflow is left to `hawkeye run` (a registry write is a\n"
     "# side effect, not a reproducible output). Metrics and plots are cached outputs (their md5\n"
     "# is in dvc.lock), so `dvc metrics diff` / `dvc plots diff` read a committed revision's\n"
-    "# figures from the DVC cache or remote. Written by hawkeye.cli.project.dvc_stages.\n"
+    "# figures from the DVC cache or remote. Written by hawkeye_cli.project.dvc_stages.\n"
 )
 # Domain code each stage runs, as dependencies in this checkout (a project made by
 # `hawkeye init` runs the installed package, whose version its MLflow runs record).
@@ -182,7 +182,7 @@ def config_resolve(
     out: Path | None = typer.Option(None, help="write here (e.g. params.yaml), else print"),
 ) -> None:
     """A run configuration with its `extends` layers merged, as the pipeline sees it."""
-    from hawkeye.cli.common import config_path
+    from hawkeye_cli.common import config_path
 
     path = config_path(config, Path.cwd())
     text = params_text(path, path.stem)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import typer
 
-from hawkeye.cli.common import (
+from hawkeye_cli.common import (
     TABLE_SUFFIXES,
     console,
     default_model_uri,

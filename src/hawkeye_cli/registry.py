@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hawkeye.cli.common import console, enter_project, group, tracking_uri
+from hawkeye_cli.common import console, enter_project, group, tracking_uri
 
 models_app = group("The MLflow model registry: list, compare, promote.")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from hawkeye.cli.common import console, enter_project, group, tracking_uri
 from hawkeye.config import LandmarkConfig, SyntheticConfig
 from hawkeye.paths import resolve_data_path
+from hawkeye_cli.common import console, enter_project, group, tracking_uri
 
 stack_app = group("Bring ZenML stacks from stacks/*.yaml up.")
 data_app = group("Datasets: generate the embedded synthetic data.")

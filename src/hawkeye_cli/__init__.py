@@ -2,12 +2,12 @@
 
 One module a command group; each has ``register(app)``:
 
-- :mod:`~hawkeye.cli.run`: ``run``, ``tune`` (the ZenML pipelines);
-- :mod:`~hawkeye.cli.scoring`: ``predict``, ``score``, ``evaluate``, ``adapt``;
-- :mod:`~hawkeye.cli.registry`: ``models list|compare|promote``;
-- :mod:`~hawkeye.cli.stages`: ``stage ...``, what ``dvc.yaml`` runs;
-- :mod:`~hawkeye.cli.project`: ``init``, ``config resolve``;
-- :mod:`~hawkeye.cli.tools`: ``env``, ``ui``, ``serve``, ``stack``, ``data``, ``landmarks``.
+- :mod:`~hawkeye_cli.run`: ``run``, ``tune`` (the ZenML pipelines);
+- :mod:`~hawkeye_cli.scoring`: ``predict``, ``score``, ``evaluate``, ``adapt``;
+- :mod:`~hawkeye_cli.registry`: ``models list|compare|promote``;
+- :mod:`~hawkeye_cli.stages`: ``stage ...``, what ``dvc.yaml`` runs;
+- :mod:`~hawkeye_cli.project`: ``init``, ``config resolve``;
+- :mod:`~hawkeye_cli.tools`: ``env``, ``ui``, ``serve``, ``stack``, ``data``, ``landmarks``.
 
 Commands hold no computation of their own: they resolve what the user typed,
 call the domain and the MLflow adapter, and print the outcome.
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import typer
 
-from hawkeye.cli import project, registry, run, scoring, stages, tools
-from hawkeye.cli.common import App, set_verbose
+from hawkeye_cli import project, registry, run, scoring, stages, tools
+from hawkeye_cli.common import App, set_verbose
 
 app = App(
     help="Hawkeye: validated, traceable models of clinical motor tasks from video.",
