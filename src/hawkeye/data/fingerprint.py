@@ -12,10 +12,9 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from hawkeye.config import BUILTIN_FORMATS, DatasetConfig, SyntheticConfig
 from hawkeye.data import synthetic
+from hawkeye.data.tables import named_sources
 from hawkeye.paths import resolve_data_path
 
 _CHUNK = 1 << 20
@@ -60,11 +59,7 @@ def dataset_fingerprint(cfg: DatasetConfig) -> str:
     digest = hashlib.md5()
     file_md5(path, digest)
     if cfg.kind in ("landmarks", "videos"):
-        try:
-            sources = pd.read_csv(path, usecols=["source"])["source"].dropna().astype(str)
-        except (ValueError, pd.errors.ParserError):
-            sources = pd.Series(dtype=str)  # ingest reports the broken CSV properly
-        for rel in sorted(sources):
+        for rel in sorted(named_sources(path)):
             member = path.parent / rel
             digest.update(rel.encode())
             if not member.is_file():

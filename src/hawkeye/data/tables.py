@@ -47,3 +47,17 @@ def read_table(path: Path) -> pd.DataFrame:
                 f"{encoding} ({str(exc).splitlines()[0]}); save it as comma-separated UTF-8"
             ) from exc
     raise DatasetError(f"{path.name}: cannot decode as {', '.join(ENCODINGS)}; save it as UTF-8")
+
+
+def named_sources(sheet: Path) -> list[str]:
+    """The ``source`` cells of an annotation sheet, for fingerprinting what it names.
+
+    Empty when the sheet has no ``source`` column or is no plain comma-separated CSV
+    (renamed columns, another delimiter): then the sheet alone is fingerprinted, and
+    ingest reports a broken sheet properly.
+    """
+    try:
+        sources = pd.read_csv(sheet, usecols=["source"])["source"]
+    except (ValueError, pd.errors.ParserError):
+        return []
+    return list(sources.dropna().astype(str))

@@ -37,7 +37,7 @@ from hawkeye.data.errors import DatasetError
 from hawkeye.data.readers import generic
 from hawkeye.data.readers.base import RecordingError, SourceError
 from hawkeye.data.readers.registry import SkeletonFormat, register
-from hawkeye.data.tables import read_table
+from hawkeye.data.tables import named_sources, read_table
 from hawkeye.landmarks.sequence import LandmarkSequence
 
 if TYPE_CHECKING:
@@ -282,11 +282,7 @@ def fingerprint_files(path: Path) -> list[Path]:
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path} does not exist")
-    try:
-        sources = pd.read_csv(path, usecols=["source"])["source"].dropna().astype(str)
-    except (ValueError, pd.errors.ParserError):
-        sources = pd.Series(dtype=str)  # renamed columns, another delimiter: the sheet only
-    tables = {(path.parent / s) for s in sources}
+    tables = {(path.parent / s) for s in named_sources(path)}
     return [path, *sorted(p for p in tables if p.is_file())]
 
 
