@@ -79,17 +79,33 @@ HAND = {
     "pinky_mcp": 17,
 }
 
+# Bone trees (``parents``; the graph nets read them, hawkeye.models.sequence.stgcn).
+# MediaPipe's hand: each finger a chain from the wrist (MediaPipe's HAND_CONNECTIONS but
+# for the palm's MCP-to-MCP links, which would close cycles).
+HAND_PARENTS = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19)
+# MediaPipe's pose (POSE_CONNECTIONS as two trees): the body from the left hip (23), the
+# face from the nose (0); MediaPipe links the face to no body joint, and the mouth (9, 10)
+# to nothing, so here the mouth hangs from the nose.
+POSE_PARENTS = (
+    -1, 0, 1, 2, 0, 4, 5, 3, 6, 0, 9,  # face: nose, eyes, ears, mouth
+    23, 24, 11, 12, 13, 14, 15, 16, 15, 16, 15, 16,  # shoulders, arms, hands
+    -1, 23, 23, 24, 25, 26, 27, 28, 27, 28,  # hips, legs, feet
+)  # fmt: skip
+
 # Detector and device layouts no single reader owns; readers add theirs at import
 # (hawkeye.data.readers: kinect_v2_25, msr_action3d_20, uiprmd_kinect_22, keraal_vicon_17,
 # natops_8). MediaPipe's hand: root the wrist, size wrist to middle MCP.
 register_layout(
     "mediapipe_hand_21",
     21,
+    parents=HAND_PARENTS,
     root=(HAND["wrist"],),
     size=((HAND["wrist"],), (HAND["middle_mcp"],)),
 )
 # MediaPipe pose: hip midpoint; torso length (shoulder midpoint to hip midpoint).
-register_layout("mediapipe_pose_33", 33, root=(23, 24), size=((11, 12), (23, 24)))
+register_layout(
+    "mediapipe_pose_33", 33, parents=POSE_PARENTS, root=(23, 24), size=((11, 12), (23, 24))
+)
 register_layout("kinect_v1_20", 20)
 register_layout("coco_18", 18)  # OpenPose
 register_layout("coco_17", 17)  # AlphaPose, and most COCO keypoint detectors

@@ -63,7 +63,9 @@ ACTIONS = (
     "tennis serve", "golf swing", "pickup & throw",
 )  # fmt: skip
 
-register_layout(LAYOUT, JOINTS)
+# The Kinect v1 skeleton from the hip centre (6): spine, neck, head; shoulders from the neck.
+PARENTS = (2, 2, 3, 6, 6, 6, -1, 0, 1, 7, 8, 9, 10, 4, 5, 13, 14, 15, 16, 2)
+register_layout(LAYOUT, JOINTS, parents=PARENTS)
 
 _NAME = re.compile(r"a(?P<action>\d\d)_s(?P<subject>\d\d)_e(?P<episode>\d\d)_skeleton3D\.txt")
 

@@ -50,7 +50,9 @@ CLASS_NAMES = {
     "6.0": "Lock wings",
 }
 SPLITS = {"train": "NATOPS_TRAIN.ts", "test": "NATOPS_TEST.ts"}
-register_layout(LAYOUT, POINTS)
+# Two arms, no shoulders: elbow -> wrist -> hand tip and thumb on each side.
+PARENTS = (4, 5, -1, -1, 2, 3, 4, 5)
+register_layout(LAYOUT, POINTS, parents=PARENTS)
 
 
 def case_points(data: TsDataset, index: int) -> np.ndarray:
