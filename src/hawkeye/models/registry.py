@@ -193,6 +193,7 @@ _NETS = {
     "conv_lstm": "1-D convolutions then an LSTM",
     "tcn": "temporal convolutional network",
     "conv_bilstm": "1-D convolutions then a bidirectional LSTM",
+    "stgcn": "spatio-temporal graph convolutions over the layout's bones (ST-GCN)",
 }
 # aeon's convolution-kernel models (hawkeye.models.rocket; the `tsc` extra): how a recording
 # becomes their input, shared by all three, then each one's own aeon parameters.

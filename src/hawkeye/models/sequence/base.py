@@ -25,7 +25,7 @@ from hawkeye.models.sequence.data import (
     channel_stats,
     collate,
     fit_length,
-    load_arrays,
+    load_recordings,
     subject_holdout,
 )
 from hawkeye.models.sequence.names import resolve_params
@@ -64,8 +64,52 @@ class SequenceEstimator(BaseEstimator):
         raise NotImplementedError
 
     def _arrays(self, X: pd.DataFrame, p: dict[str, Any]) -> list[np.ndarray]:
-        raw = load_arrays(X, p["velocity"], p["acceleration"], p["centre"])
-        return [fit_length(a, p["max_len"], p["length_policy"]) for a in raw]
+        return self._read(X, p)[0]
+
+    def _read(self, X: pd.DataFrame, p: dict[str, Any]) -> tuple[list[np.ndarray], list[str]]:
+        """The recordings at most ``max_len`` frames long, and their joint layouts."""
+        raw, layouts = load_recordings(X, p["velocity"], p["acceleration"], p["centre"])
+        return [fit_length(a, p["max_len"], p["length_policy"]) for a in raw], layouts
+
+    @property
+    def _graph_net(self) -> bool:
+        """Whether the net convolves over the layout's bone graph (then one layout only)."""
+        return False
+
+    def _graph_args(self, layouts: list[str]) -> dict[str, Any]:
+        """What a graph net is rebuilt from (in ``net_args_``): its layout, joints, bones."""
+        if not self._graph_net:
+            return {}
+        from hawkeye.models.sequence.stgcn import layout_graph
+
+        found = sorted(set(layouts))
+        if len(found) != 1:
+            raise ValueError(
+                f"{getattr(self, 'arch', 'a graph net')} reads one joint layout a model; the "
+                f"recordings have {found}: train one model per layout"
+            )
+        graph = layout_graph(found[0])
+        return {
+            "layout": graph.layout,
+            "joints": graph.joints,
+            "parents": list(graph.parents),
+            "centre": list(graph.centre),
+            "graph": "bones" if graph.has_bones else "fully connected",
+        }
+
+    def _check_layouts(self, layouts: list[str]) -> None:
+        """A graph net scores recordings of the layout it was trained on only."""
+        trained = getattr(self, "net_args_", {}).get("layout")
+        if trained is not None and set(layouts) - {trained}:
+            other = sorted(set(layouts) - {trained})
+            raise ValueError(f"this model was trained on layout {trained}, not {other}")
+
+    def _adjacency(self) -> np.ndarray:
+        """The trained graph net's adjacency, rebuilt from ``net_args_``."""
+        from hawkeye.models.sequence.stgcn import adjacency
+
+        a = self.net_args_
+        return adjacency(a["joints"], a["parents"], a["centre"])
 
     def _scaled(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         return [(a - self.mean_) / self.std_ for a in arrays]
@@ -98,7 +142,7 @@ class SequenceEstimator(BaseEstimator):
         from hawkeye.models.sequence.module import SequenceModule  # Lightning: import on use
 
         p = resolve_params(self.params)
-        arrays = self._arrays(X, p)
+        arrays, layouts = self._read(X, p)
         if groups is None and "subject_id" in X.columns:
             groups = X["subject_id"].to_numpy()
         if groups is None:
@@ -113,7 +157,7 @@ class SequenceEstimator(BaseEstimator):
         else:
             self.mean_, self.std_ = channel_stats([arrays[i] for i in tr])
         scaled = self._scaled(arrays)
-        self.net_args_ = {"in_dim": in_dim, "out_dim": out_dim}
+        self.net_args_ = {"in_dim": in_dim, "out_dim": out_dim, **self._graph_args(layouts)}
         meta_out = self._meta()
 
         def make_module() -> SequenceModule:
@@ -170,7 +214,9 @@ class SequenceEstimator(BaseEstimator):
     def _outputs(self, X: pd.DataFrame, batch_size: int = 64) -> list[torch.Tensor]:
         """The network's raw outputs (on the CPU) a batch, recordings in the table's order."""
         p = resolve_params(self.params)
-        scaled = self._scaled(self._arrays(X, p))
+        arrays, layouts = self._read(X, p)
+        self._check_layouts(layouts)
+        scaled = self._scaled(arrays)
         data = SequenceDataset(scaled, np.zeros(len(scaled)))
         device = torch.device(pick_device(p["device"]))
         net, out = self.net().to(device), []

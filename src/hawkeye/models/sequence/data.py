@@ -42,15 +42,27 @@ def load_arrays(
     X: pd.DataFrame, velocity: bool, acceleration: bool, centre: str = "frame"
 ) -> list[np.ndarray]:
     """One float32 ``[time, joints * channels]`` array a row, read from ``X['source']``."""
+    return load_recordings(X, velocity, acceleration, centre)[0]
+
+
+def load_recordings(
+    X: pd.DataFrame, velocity: bool, acceleration: bool, centre: str = "frame"
+) -> tuple[list[np.ndarray], list[str]]:
+    """:func:`load_arrays` and each recording's joint layout (what a graph net needs).
+
+    The features of a frame are joint-major: joint ``j``'s channel ``c`` is column
+    ``j * channels + c``.
+    """
     if "source" not in X.columns:
         raise ValueError("a sequence model reads landmark files: the table needs `source`")
-    out = []
+    out, layouts = [], []
     for _, row in X.iterrows():
         # One reader for every recording (hawkeye.data.formats), as the landmark step uses.
         seq = formats.load_recording(row, default_layout=infer_layout, default_fps=DEFAULT_FPS)
         ch = motion_channels(seq, velocity, acceleration, centre)  # type: ignore[arg-type]
         out.append(ch.reshape(ch.shape[0], -1))
-    return out
+        layouts.append(seq.layout)
+    return out, layouts
 
 
 def fit_length(x: np.ndarray, max_len: int, policy: str = "resample") -> np.ndarray:

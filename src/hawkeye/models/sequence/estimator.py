@@ -19,14 +19,14 @@ from torch import nn
 from hawkeye.models.base import ScorerMixin
 from hawkeye.models.sequence.base import SequenceEstimator
 from hawkeye.models.sequence.data import inverse_frequency
-from hawkeye.models.sequence.names import ARCHITECTURES, resolve_params
+from hawkeye.models.sequence.names import ARCHITECTURES, GRAPH_ARCHITECTURES, resolve_params
 from hawkeye.models.sequence.nets import build_net
 
 MODES = ("regression", "classification", "ordinal_classification")
 
 
 class SequenceModel(ScorerMixin, RegressorMixin, SequenceEstimator):
-    """LSTM+attention, Transformer, ConvLSTM, TCN or Conv-BiLSTM scorer of a recording.
+    """LSTM+attention, Transformer, ConvLSTM, TCN, Conv-BiLSTM or ST-GCN scorer of a recording.
 
     ``mode`` as in :class:`hawkeye.models.classical.ScoreModel`: ``regression``
     (one output, the score), ``classification`` (most probable class) or
@@ -56,7 +56,13 @@ class SequenceModel(ScorerMixin, RegressorMixin, SequenceEstimator):
     def task(self) -> str:  # type: ignore[override]
         return "regression" if self.mode == "regression" else "classification"
 
+    @property
+    def _graph_net(self) -> bool:
+        return self.arch in GRAPH_ARCHITECTURES
+
     def _build_net(self, in_dim: int, out_dim: int, p: dict[str, Any]) -> nn.Module:
+        if self._graph_net:  # the layout's bone graph, from what fit recorded
+            return build_net(self.arch, in_dim, out_dim, **p, adjacency=self._adjacency())
         return build_net(self.arch, in_dim, out_dim, **p)
 
     def fit(

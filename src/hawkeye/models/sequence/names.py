@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 # Supervised architectures (hawkeye.models.sequence.nets) and the one-class autoencoder.
-ARCHITECTURES = ("lstm_attention", "transformer", "conv_lstm", "tcn", "conv_bilstm")
+ARCHITECTURES = ("lstm_attention", "transformer", "conv_lstm", "tcn", "conv_bilstm", "stgcn")
+# Architectures over the joint layout's bone graph (hawkeye.models.sequence.stgcn): every
+# recording they read has one layout, the one they were trained on.
+GRAPH_ARCHITECTURES = ("stgcn",)
 ONE_CLASS = ("autoencoder",)
 SEQUENCE_MODELS = ARCHITECTURES + ONE_CLASS
 
@@ -24,10 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "centre": "frame",
     # network
     "hidden": 64,
-    "layers": 2,
+    "layers": 2,  # recurrent/transformer layers; stgcn: graph blocks
     "dropout": 0.1,
     "heads": 4,  # transformer
-    "kernel_size": 5,  # convolutional front-ends and TCN
+    "kernel_size": 5,  # convolutional front-ends, TCN and stgcn's temporal convolutions
     "levels": 4,  # TCN residual blocks (dilations 1, 2, 4, ...)
     "latent": 16,  # autoencoder bottleneck
     # optimisation

@@ -18,6 +18,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from hawkeye.models.sequence.stgcn import STGCN
+
 
 class AttentionPool(nn.Module):
     """Softmax-weighted mean over valid frames (one learned query)."""
@@ -186,18 +188,20 @@ class TCN(_Net):
         return self.pool(self.blocks(x.transpose(1, 2)).transpose(1, 2), mask)
 
 
-NETS: dict[str, type[_Net]] = {
+NETS: dict[str, type[nn.Module]] = {
     "lstm_attention": LSTMAttention,
     "transformer": Transformer,
     "conv_lstm": ConvLSTM,
     "tcn": TCN,
     "conv_bilstm": ConvBiLSTM,
+    "stgcn": STGCN,  # graph nets (names.GRAPH_ARCHITECTURES) also take ``adjacency``
 }
-NET_KEYS = ("hidden", "layers", "dropout", "heads", "kernel_size", "levels")
+NET_KEYS = ("hidden", "layers", "dropout", "heads", "kernel_size", "levels", "adjacency")
 
 
-def build_net(arch: str, in_dim: int, out_dim: int, **params) -> _Net:
-    """The named architecture; ``params`` may hold other training keys, only NET_KEYS are used."""
+def build_net(arch: str, in_dim: int, out_dim: int, **params) -> nn.Module:
+    """The named architecture; ``params`` may hold other training keys, only NET_KEYS are used
+    (``adjacency``: a graph net's ``[K, joints, joints]``, :func:`stgcn.adjacency`)."""
     if arch not in NETS:
         raise ValueError(f"unknown architecture {arch!r}; known: {sorted(NETS)}")
     kwargs = {k: params[k] for k in NET_KEYS if k in params}

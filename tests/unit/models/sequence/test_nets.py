@@ -16,9 +16,10 @@ from hawkeye.models.sequence.data import (
     subject_holdout,
 )
 from hawkeye.models.sequence.module import warmup_cosine
-from hawkeye.models.sequence.names import ARCHITECTURES, resolve_params
+from hawkeye.models.sequence.names import ARCHITECTURES, GRAPH_ARCHITECTURES, resolve_params
 from hawkeye.models.sequence.nets import build_net
 from hawkeye.models.sequence.oneclass import AutoencoderNet
+from hawkeye.models.sequence.stgcn import adjacency
 from tests.sequence_synthetic import one_torch_thread  # noqa: F401
 
 SMALL = {"hidden": 16, "layers": 2, "dropout": 0.1, "heads": 2, "kernel_size": 3, "levels": 3}
@@ -27,7 +28,9 @@ SMALL = {"hidden": 16, "layers": 2, "dropout": 0.1, "heads": 2, "kernel_size": 3
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_padding_does_not_change_a_recordings_output(arch: str) -> None:
     torch.manual_seed(0)
-    net = build_net(arch, in_dim=6, out_dim=3, **SMALL).eval()
+    # a graph net reads 6 features as 2 joints x 3 channels, one bone between them
+    graph = {"adjacency": adjacency(2, (-1, 0), (0,))} if arch in GRAPH_ARCHITECTURES else {}
+    net = build_net(arch, in_dim=6, out_dim=3, **SMALL, **graph).eval()
     short, long = torch.randn(11, 6), torch.randn(30, 6)
     x, mask, _ = collate([(short, torch.tensor(0)), (long, torch.tensor(0))])
     assert mask.sum(1).tolist() == [11, 30] and x.shape == (2, 30, 6)
