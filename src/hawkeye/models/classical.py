@@ -1,13 +1,22 @@
-"""Random Forest, XGBoost and ordinal-logistic scorers of ordinal severity on feature tables."""
+"""Random Forest, XGBoost, LightGBM and ordinal-logistic scorers of ordinal severity on
+feature tables.
+
+Every one is a scikit-learn pipeline fitted on the training rows alone: median imputation,
+then (``params.select_k``) univariate feature selection, then the model. So in
+cross-validation the features are chosen on each training fold, never with the held-out
+fold's labels.
+"""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.feature_selection import SelectKBest, f_classif, f_regression
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
@@ -26,6 +35,40 @@ def random_forest(regression: bool, params: dict[str, Any]) -> BaseEstimator:
 
 def xgboost(regression: bool, params: dict[str, Any]) -> BaseEstimator:
     return (XGBRegressor if regression else XGBClassifier)(**params)
+
+
+def lightgbm(regression: bool, params: dict[str, Any]) -> BaseEstimator:
+    from lightgbm import LGBMClassifier, LGBMRegressor  # only this model needs it
+
+    return (LGBMRegressor if regression else LGBMClassifier)(**params)
+
+
+# ``params.select_k`` of a feature-table model: keep the k features with the largest
+# univariate F statistic against the label (ANOVA F for classifiers, the correlation's F
+# for regression), chosen inside the pipeline, so on the training rows only.
+SELECT_KEY = "select_k"
+
+
+def _f_scores(score: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """F statistics with a constant column scored 0 (not NaN, and without a warning)."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", (UserWarning, RuntimeWarning))
+        f, p = score(X, y)
+    return np.nan_to_num(f, nan=0.0, posinf=0.0), np.nan_to_num(p, nan=1.0)
+
+
+def f_classif_scores(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _f_scores(f_classif, X, y)
+
+
+def f_regression_scores(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _f_scores(f_regression, X, y)
+
+
+def selector(k: int | str, n_features: int, classifier: bool) -> SelectKBest:
+    """The selection step: the top ``k`` (at most every) feature by F statistic."""
+    score = f_classif_scores if classifier else f_regression_scores
+    return SelectKBest(score, k="all" if k == "all" else min(int(k), n_features))
 
 
 def ordinal_logistic(regression: bool, params: dict[str, Any]) -> BaseEstimator:
@@ -77,16 +120,31 @@ class ScoreModel(ScorerMixin, RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> ScoreModel:
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        est = _estimator(self.model, self.mode, dict(self.params or {}), self.random_state)
+        params = dict(self.params or {})
+        select_k = params.pop(SELECT_KEY, None)
+        registry.check_select_k(select_k)
+        est = _estimator(self.model, self.mode, params, self.random_state)
         y = np.asarray(y)
         if self.is_classifier:
             self.encoder_ = LabelEncoder().fit(y)
             y = self.encoder_.transform(y)
-        self.pipeline_ = Pipeline(
-            [("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("model", est)]
-        )
+        steps: list[tuple[str, Any]] = [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True))
+        ]
+        if select_k is not None:  # fitted with the rest, on these (training) rows only
+            steps.append(("select", selector(select_k, X.shape[1], self.is_classifier)))
+        self.pipeline_ = Pipeline([*steps, ("model", est)])
         self.pipeline_.fit(X.to_numpy(dtype=float), y)
         return self
+
+    @property
+    def selected_features_(self) -> list[str]:
+        """The feature columns the model reads after selection (all without ``select_k``)."""
+        select = self.pipeline_.named_steps.get("select")
+        names = [str(c) for c in self.feature_names_in_]
+        if select is None:
+            return names
+        return [n for n, keep in zip(names, select.get_support(), strict=True) if keep]
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         missing = [c for c in self.feature_names_in_ if c not in X.columns]

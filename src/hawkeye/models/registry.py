@@ -116,6 +116,18 @@ def _xgboost_space(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
+def _lightgbm_space(trial: optuna.Trial) -> dict[str, Any]:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 100, 800, step=50),
+        "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+        "min_child_samples": trial.suggest_int("min_child_samples", 3, 40, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
+        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10, log=True),
+    }
+
+
 def _ordinal_space(trial: optuna.Trial) -> dict[str, Any]:
     return {"alpha": trial.suggest_float("alpha", 1e-3, 100, log=True)}
 
@@ -150,6 +162,20 @@ def _rocket_space(trial: optuna.Trial) -> dict[str, Any]:
         "centre": trial.suggest_categorical("centre", ["frame", "recording"]),
         "standardise": trial.suggest_categorical("standardise", [True, False]),
     }
+
+
+def check_select_k(value: Any) -> None:
+    """A feature-table model's ``select_k``: None (every feature), ``"all"`` or a whole
+    number >= 1 (hawkeye.models.classical selects them inside the training pipeline)."""
+    if value is None or value == "all":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"select_k must be None, 'all' or a whole number >= 1, got {value!r}")
+
+
+def _table_params(params: dict[str, Any]) -> None:
+    """A feature-table model's own keys go to its library; ``select_k`` is checked here."""
+    check_select_k(params.get("select_k"))
 
 
 def _sequence_params(params: dict[str, Any]) -> None:
@@ -237,6 +263,7 @@ _SPECS = (
         defaults={"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1},
         space=_forest_space,
         estimator="hawkeye.models.classical:random_forest",
+        check_params=_table_params,
         quick={"n_estimators": 10, "n_jobs": 1},
     ),
     ModelSpec(
@@ -255,6 +282,31 @@ _SPECS = (
         },
         space=_xgboost_space,
         estimator="hawkeye.models.classical:xgboost",
+        check_params=_table_params,
+        quick={"n_estimators": 10, "n_jobs": 1},
+    ),
+    # LightGBM's leaf-wise trees: ``num_leaves`` bounds a tree (depth unbounded), and
+    # ``min_child_samples`` is low because clinical tables have tens of recordings a score.
+    ModelSpec(
+        "lightgbm",
+        SCORER,
+        "features",
+        "hawkeye.models.classical:from_config",
+        "gradient-boosted trees, leaf-wise (LightGBM)",
+        defaults={
+            "n_estimators": 300,
+            "num_leaves": 15,
+            "learning_rate": 0.05,
+            "min_child_samples": 5,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "n_jobs": 2,
+            "verbose": -1,
+        },
+        space=_lightgbm_space,
+        estimator="hawkeye.models.classical:lightgbm",
+        check_params=_table_params,
         quick={"n_estimators": 10, "n_jobs": 1},
     ),
     # mord's all-threshold ordinal logistic regression: one weight vector and K-1 ordered
@@ -269,6 +321,7 @@ _SPECS = (
         defaults={"alpha": 1.0, "max_iter": 1000},
         space=_ordinal_space,
         estimator="hawkeye.models.classical:ordinal_logistic",
+        check_params=_table_params,
         ordinal=True,
     ),
     # Zero-shot video scorers: ``params`` are the scorer's settings (model_path, n_frames, ...),

@@ -8,7 +8,7 @@ from hawkeye.training import cross_validate
 from tests.conftest import labelled_table
 
 
-@pytest.mark.parametrize("name", ["random_forest", "xgboost"])
+@pytest.mark.parametrize("name", ["random_forest", "xgboost", "lightgbm"])
 @pytest.mark.parametrize("mode", ["regression", "classification"])
 def test_scores_are_bounded_and_learn_the_signal(name: str, mode: str) -> None:
     table = labelled_table()
