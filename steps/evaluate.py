@@ -28,11 +28,12 @@ def evaluate(
 ) -> Annotated[dict[str, Any], "report"]:
     mark_process()
     cfg = dataset
-    report = evaluate_run(predictions, folds, cfg.min_label, cfg.max_label)
+    report = evaluate_run(predictions, folds, cfg.min_label, cfg.max_label, cfg.task)
     report["quarantined"] = {"ingest": len(ingest_quarantine), "landmark": len(landmark_quarantine)}
     log_evaluation(report, predictions, report["split_hash"], cfg.min_label, cfg.max_label)
     mlflow.log_metrics({f"quarantined_{k}": v for k, v in report["quarantined"].items()})
     log_quarantine(combine(ingest_quarantine, landmark_quarantine))
     logger.info("Out-of-fold figures:\n%s", summary_table(report))
-    log_metadata(metadata={k: report["pooled"]["model"][k] for k in metric_names(headline=True)})
+    headline = report.get("metrics") or metric_names(headline=True)  # a segment task lists its own
+    log_metadata(metadata={k: report["pooled"]["model"][k] for k in headline})
     return report

@@ -11,8 +11,8 @@ from hawkeye.config import DatasetConfig, RegisterConfig
 from hawkeye.evaluation.gate import greater_is_better
 from hawkeye.evaluation.metrics import flat_metrics
 from hawkeye.external import beats_training_baselines, external_report, labelled_set
-from hawkeye.features.table import feature_columns
-from hawkeye.models.base import is_zero_shot
+from hawkeye.features.table import LABELS_IN_TIME, feature_columns, identity
+from hawkeye.models.base import is_frame_wise, is_zero_shot
 from hawkeye.paths import resolve_data_path
 from hawkeye.tracking import TAG_DATASET, TAG_TASK, lineage_tags, register_model
 from steps.cache import DOMAIN_CACHE
@@ -22,9 +22,13 @@ logger = get_logger(__name__)
 
 
 def _example(model: Any, features: pd.DataFrame) -> pd.DataFrame:
-    """The input a model takes: whole rows for video scorers, its own columns for the rest."""
+    """The input a model takes: whole rows for video scorers, a recording's identity and
+    files for frame-wise models (not its segments: those are what it predicts), its own
+    columns for the rest."""
     if is_zero_shot(model):
         return features
+    if is_frame_wise(model):
+        return identity(features).drop(columns=["label", *LABELS_IN_TIME], errors="ignore")
     names = getattr(model, "feature_names_in_", None)
     return features[list(names)] if names is not None else features[feature_columns(features)]
 

@@ -76,7 +76,13 @@ def train(
     )
     log_quality(features)
     result = cross_validate(
-        features, folds, model_cfg, data_cfg.min_label, data_cfg.max_label, task=data_cfg.task
+        features,
+        folds,
+        model_cfg,
+        data_cfg.min_label,
+        data_cfg.max_label,
+        task=data_cfg.task,
+        segment_track=data_cfg.segment_track,
     )
     log_training_inputs(
         result.model, features, data_cfg.name, fingerprint, str(resolve_data_path(data_cfg.path))

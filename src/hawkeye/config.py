@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hawkeye.errors import HawkeyeError
 
+# ``dataset.task`` of a frame-level task: frame-wise models, frame predictions, segment metrics.
+SEGMENTS_TASK = "segments"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -180,7 +183,16 @@ class DatasetConfig(_Strict):
         "(keraal, uiprmd, msr_action3d, natops) its data folder, file or glob; 'shared:' "
         "prefix allowed"
     )
-    task: str = "finger_tapping"
+    task: str = Field(
+        "finger_tapping",
+        description="finger_tapping, gait, motion (a feature set a recording), or segments: "
+        "labels in time, one class a frame, for frame-wise models (mstcn, bigru)",
+    )
+    segment_track: str | None = Field(
+        None,
+        description="task segments: the annotation track to learn when segments carry one "
+        "(KERAAL's Anvil tracks: 'Temporal error', ...); unset: every segment",
+    )
     format: str = Field(
         "hawkeye",
         description="hawkeye: annotation CSV + .npy/.npz; park: the PARK feature table; "
@@ -402,8 +414,29 @@ class RunConfig(_Strict):
 
     @model_validator(mode="after")
     def _labels(self) -> RunConfig:
-        if self.dataset.max_label <= self.dataset.min_label:
+        if self.dataset.max_label < self.dataset.min_label or (
+            self.dataset.max_label == self.dataset.min_label
+            and self.dataset.task != SEGMENTS_TASK  # segment labels live in time, not here
+        ):
             raise ValueError("dataset.max_label must be above dataset.min_label")
+        return self
+
+    @model_validator(mode="after")
+    def _task_fits_model(self) -> RunConfig:
+        """A frame-wise model learns segments and nothing else learns them."""
+        from hawkeye.models import registry
+
+        frame_wise = registry.spec(self.model.name).kind == registry.FRAME_WISE
+        if frame_wise != (self.dataset.task == SEGMENTS_TASK):
+            wise = ", ".join(
+                n for n in registry.names() if registry.spec(n).kind == registry.FRAME_WISE
+            )
+            raise ValueError(
+                f"model {self.model.name} is frame-wise: it needs dataset.task: segments"
+                if frame_wise
+                else f"dataset.task: segments needs a frame-wise model ({wise}), "
+                f"not {self.model.name}"
+            )
         return self
 
 

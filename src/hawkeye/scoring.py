@@ -244,3 +244,44 @@ def cached_sequence(dataset: DatasetConfig, video: Path, side: str | None = None
     jobs = video_jobs([Path(video)], side)
     ((_, seq, _),) = video_sequences(jobs, landmark_settings(dataset), progress=False)
     return None if isinstance(seq, str) else seq
+
+
+def segment_recordings(model: Any, config: dict[str, Any], paths: Sequence[Path]) -> list[dict]:
+    """A frame-wise model's segments of each recording file (``hawkeye predict`` on skeletons).
+
+    Each file is read as the model's training data was (``config``: the dataset
+    configuration registered with it: its format, layout and frame rate). One report a
+    file: ``{recording, frames, fps, segments: [{start, end, label, start_s, end_s}]}`` in
+    frames (end exclusive) and seconds, or ``status: refused`` with the reason when the file
+    cannot be read as such a recording.
+    """
+    from hawkeye.data import formats
+
+    dataset = DatasetConfig.model_validate(config)
+    reports: list[dict[str, Any]] = []
+    for path in paths:
+        row = {
+            "sample_id": path.stem,
+            "source": str(path),
+            "format": dataset.format,
+            "layout": dataset.layout_name(),
+            "fps": dataset.fps,
+        }
+        try:
+            seq = formats.load_recording(row)
+        except (LandmarkError, HawkeyeError, ValueError, OSError) as exc:
+            reason = f"cannot read it as a {dataset.format} recording: {exc}"
+            reports.append({"recording": str(path), "status": "refused", "reason": reason})
+            continue
+        row = {**row, "layout": seq.layout, "fps": seq.fps}
+        segments = model.predict_segments(pd.DataFrame([row]), fps=[seq.fps])[0]
+        reports.append(
+            {
+                "recording": str(path),
+                "status": "scored",
+                "frames": seq.n_frames,
+                "fps": seq.fps,
+                "segments": segments,
+            }
+        )
+    return reports

@@ -32,9 +32,16 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from hawkeye.config import SEGMENTS_TASK as SEGMENTS_TASK  # the task's name, declared there
+from hawkeye.errors import HawkeyeError
+
 BACKGROUND = "background"
 Unit = Literal["frame", "second"]
 _RECORDING_COLUMNS = ("sample_id", "recording", "recording_id", "video", "file")
+
+
+class SegmentsError(HawkeyeError, ValueError):
+    """Segment annotations that cannot be used; the message says what is expected."""
 
 
 class Segment(NamedTuple):
@@ -78,8 +85,28 @@ def parse_segments(
 
 def row_segments(row: Mapping[str, Any], track: str | None = None) -> list[Segment]:
     """The segments of a manifest row, in frames (its ``segments_unit``, else seconds)."""
-    unit = row.get("segments_unit") or "second"
+    unit = row.get("segments_unit")
+    unit = unit if isinstance(unit, str) and unit else "second"  # NaN in a mixed table
     return parse_segments(row.get("segments"), unit=unit, fps=row.get("fps"), track=track)
+
+
+def in_frames(rows: pd.DataFrame, track: str | None = None) -> pd.DataFrame:
+    """``rows`` with every ``segments`` value rewritten in frames (``segments_unit`` frame),
+    ``track`` kept alone: what a frame-wise model reads, whatever the annotation's unit.
+
+    A table without a ``segments`` column is a ``SegmentsError`` that says where they come
+    from; a recording without segments is all background.
+    """
+    if "segments" not in rows.columns:
+        raise SegmentsError(
+            "task: segments needs segment annotations (a `segments` column): a format that "
+            "reads them (utkinect, keraal's Anvil files) or a CSV of segments "
+            "(hawkeye.segments.read_segments_csv)"
+        )
+    values = [
+        json.dumps([s._asdict() for s in row_segments(row, track)]) for _, row in rows.iterrows()
+    ]
+    return rows.assign(segments=values, segments_unit="frame")
 
 
 def read_segments_csv(

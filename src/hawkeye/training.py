@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from hawkeye import segments as seg
 from hawkeye.config import ModelConfig
 from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.table import feature_columns
 from hawkeye.models.base import is_one_class, one_class_outputs
-from hawkeye.models.registry import build_model, spec
+from hawkeye.models.registry import FRAME_WISE, build_model, spec
 from hawkeye.trust import describe_training
 
 
@@ -62,11 +63,13 @@ def cross_validate(
     min_label: int = 0,
     max_label: int = 4,
     task: str = "finger_tapping",
+    segment_track: str | None = None,
 ) -> TrainResult:
     """Fit one model per fold and score its held-out subjects.
 
     The majority-class and mean-predictor baselines are fitted on the same
-    training folds, so "beats the baseline" compares like with like.
+    training folds, so "beats the baseline" compares like with like. A frame-wise model
+    (``task: segments``) scores every frame instead (:func:`_frame_wise`).
     """
     data = table.merge(split[["sample_id", "fold"]], on="sample_id", how="inner", validate="1:1")
     if len(data) != len(table):
@@ -76,6 +79,8 @@ def cross_validate(
     model_spec = spec(cfg.name)
     if model_spec.zero_shot:
         return _zero_shot(data, cfg, task, min_label, max_label)
+    if model_spec.kind == FRAME_WISE:
+        return _frame_wise(data, cfg, task, min_label, max_label, segment_track)
     # Sequence models read the landmark files (`source`, `layout`, `fps`) and hold out validation
     # subjects (`subject_id`): they get whole rows, not feature columns.
     whole_rows = model_spec.inputs == "sequences"
@@ -134,3 +139,50 @@ def _zero_shot(
             )
         )
     return TrainResult(scorer, pd.concat(out, ignore_index=True), time.perf_counter() - start)
+
+
+def _frame_wise(
+    data: pd.DataFrame,
+    cfg: ModelConfig,
+    task: str,
+    min_label: int,
+    max_label: int,
+    track: str | None,
+) -> TrainResult:
+    """Segment tasks: one row a frame of every held-out recording (the frame predictions of
+    :mod:`hawkeye.evaluation.predictions`), beside the majority class of the fold's frames.
+
+    The class list (background first) is read from every recording's segments once, so
+    each fold's model numbers the classes alike; ``params.classes`` fixes it instead. The
+    predictions are smoothed as the registered model's ``predict_segments`` smooths them,
+    so evaluation scores what a user gets.
+    """
+    rows = seg.in_frames(data, track)
+    classes = cfg.params.get("classes") or seg.class_names(
+        seg.row_segments(row) for _, row in rows.iterrows()
+    )
+    cfg = cfg.model_copy(update={"params": {**cfg.params, "classes": list(classes)}})
+    start = time.perf_counter()
+    out = []
+    test_folds = [k for k in sorted(rows["fold"].unique()) if k >= 0]
+    for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
+        train, test = rows[rows["fold"] != k], rows[rows["fold"] == k]
+        model = build_model(cfg, task, min_label, max_label).fit(train, None)
+        majority = int(np.argmax(model.class_counts_))
+        for (_, row), predicted in zip(test.iterrows(), model.predict_smoothed(test), strict=True):
+            truth = seg.frame_targets(seg.row_segments(row), len(predicted), classes)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "sample_id": row["sample_id"],
+                        "subject_id": row["subject_id"],
+                        "fold": k,
+                        "frame": np.arange(len(predicted)),
+                        "label": truth,
+                        "predicted": predicted,
+                        "baseline_majority": majority,
+                    }
+                )
+            )
+    final = build_model(cfg, task, min_label, max_label).fit(rows, None)
+    return TrainResult(final, pd.concat(out, ignore_index=True), time.perf_counter() - start)

@@ -108,9 +108,27 @@ def _predict_videos(loaded: Any, videos: list[Path], out: Path | None, side: str
         raise typer.Exit(3)
 
 
+def _predict_segments(loaded: Any, recordings: list[Path], out: Path | None) -> None:
+    """A frame-wise model: the segments of each skeleton recording, as JSON."""
+    from hawkeye.scoring import segment_recordings
+
+    reports = segment_recordings(loaded.model, loaded.dataset_config, recordings)
+    text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2, default=_json)
+    if out:
+        out.write_text(text + "\n")
+    print(text)
+    refused = [r for r in reports if r["status"] == "refused"]
+    for r in refused:
+        console.print(f"[yellow]refused {r['recording']}: {r['reason']}[/yellow]")
+    if refused:
+        raise typer.Exit(3)
+
+
 def predict(
     inputs: list[Path] = typer.Argument(
-        ..., help="video file(s), or one feature table (.csv/.parquet)"
+        ...,
+        help="video file(s), one feature table (.csv/.parquet), or, for a segment model, "
+        "skeleton recording file(s) in its dataset's format",
     ),
     model: str | None = typer.Option(None, help="models:/NAME@champion (default: the only model)"),
     side: str | None = typer.Option(None, help="hand to score in a video: left or right"),
@@ -120,6 +138,8 @@ def predict(
     id_column: str | None = typer.Option(None, help="feature table column naming each row"),
 ) -> None:
     """Score new data with a registered model: landmarks, QC, features, score, JSON report.
+
+    A segment model (task: segments) prints each recording's segments instead.
 
     A video that fails quality control is refused with the reason (exit code 3), not guessed.
     """
@@ -133,7 +153,11 @@ def predict(
             raise typer.Exit(2)
     loaded = load_model(model)
     quiet_loggers()
-    if len(inputs) == 1 and inputs[0].suffix.lower() in TABLE_SUFFIXES:
+    from hawkeye.models.base import is_frame_wise
+
+    if is_frame_wise(loaded.model):
+        _predict_segments(loaded, inputs, out)
+    elif len(inputs) == 1 and inputs[0].suffix.lower() in TABLE_SUFFIXES:
         _predict_table(loaded, inputs[0], out, id_column)
     else:
         _predict_videos(loaded, inputs, out, side)

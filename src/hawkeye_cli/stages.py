@@ -130,7 +130,8 @@ def stage_evaluate(
     cfg = load_run_config(params)
     lo, hi = cfg.dataset.min_label, cfg.dataset.max_label
     predictions = pd.read_parquet(work / "predictions.parquet")
-    report = evaluate_run(predictions, pd.read_parquet(work / "folds.parquet"), lo, hi)
+    folds = pd.read_parquet(work / "folds.parquet")
+    report = evaluate_run(predictions, folds, lo, hi, cfg.dataset.task)
     reports.mkdir(parents=True, exist_ok=True)
     # Pooled out-of-fold figures, nested by predictor: `dvc metrics show/diff` prints model.mae, ...
     metrics: dict[str, Any] = {

@@ -7,7 +7,8 @@ champion scored on another split cannot be compared, so the new model stays a
 challenger until someone re-evaluates or promotes it by hand.
 
 Which way is better comes from the metric registry for a declared metric
-(``auroc``: greater; ``mae``: smaller), unless the gate configuration sets
+(``auroc``: greater; ``mae``: smaller; a segment metric of
+:mod:`hawkeye.evaluation.segments`: greater), unless the gate configuration sets
 ``greater_is_better`` itself (:func:`greater_is_better`).
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hawkeye.config import GateConfig
+from hawkeye.evaluation import segments
 from hawkeye.evaluation.registry import COVERAGE, direction
 
 
@@ -47,7 +49,8 @@ def greater_is_better(gate: GateConfig) -> bool:
     """
     if gate.greater_is_better is not None:
         return gate.greater_is_better
-    return bool(direction(gate.metric))
+    found = direction(gate.metric)
+    return bool(found if found is not None else segments.direction(gate.metric))
 
 
 def _better(a: float, b: float, greater_is_better: bool) -> bool:

@@ -89,13 +89,23 @@ def _metrics(frame: pd.DataFrame, who: str, min_label: int, max_label: int) -> d
 
 
 def evaluate_run(
-    predictions: pd.DataFrame, folds: pd.DataFrame, min_label: int = 0, max_label: int = 4
+    predictions: pd.DataFrame,
+    folds: pd.DataFrame,
+    min_label: int = 0,
+    max_label: int = 4,
+    task: str | None = None,
 ) -> dict[str, Any]:
-    """:func:`evaluate_predictions` plus the hash of the split they came from: the report
-    the evaluate step logs and ``hawkeye stage evaluate`` writes, so both say the same."""
+    """:func:`evaluate_predictions` (``task: segments``: the frame predictions'
+    :func:`~hawkeye.evaluation.segments.evaluate_segments`) plus the hash of the split they
+    came from: the report the evaluate step logs and ``hawkeye stage evaluate`` writes."""
+    from hawkeye.evaluation.segments import evaluate_segments
+    from hawkeye.segments import SEGMENTS_TASK
     from hawkeye.splits import split_hash
 
-    report = evaluate_predictions(predictions, min_label, max_label)
+    if task == SEGMENTS_TASK:
+        report = evaluate_segments(predictions)
+    else:
+        report = evaluate_predictions(predictions, min_label, max_label)
     report["split_hash"] = split_hash(folds)
     return report
 
@@ -242,8 +252,11 @@ def per_subject_errors(predictions: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(report: dict[str, Any]) -> str:
-    """Markdown table of pooled metrics, model beside baselines, for logs and READMEs."""
-    names = [m for m in metric_names(shown=True) if m in report["pooled"]["model"]]
+    """Markdown table of pooled metrics, model beside baselines, for logs and READMEs.
+
+    A report that lists its own ``metrics`` (a segment task's) shows those."""
+    shown = report.get("metrics") or metric_names(shown=True)
+    names = [m for m in shown if m in report["pooled"]["model"]]
     rows = ["| predictor | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for who, metrics in report["pooled"].items():
         rows.append(f"| {who} | " + " | ".join(f"{metrics[m]:.3f}" for m in names) + " |")

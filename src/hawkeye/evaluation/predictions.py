@@ -18,6 +18,13 @@ One row a held-out recording (``training.py::_fold_frame`` makes it):
 ``status``, ``answer``        zero-shot scorers only: how the answer was read, as text
 ============================  ==========================================================
 
+A segment task (``task: segments``, frame-wise models) hands ``evaluate`` one row a
+*frame* instead (``training.py::_frame_wise`` makes it; :func:`validate_frame_predictions`):
+``sample_id``, ``subject_id``, ``fold``, ``frame`` (index in the recording, from 0),
+``label`` (the true class index, 0 the background), ``predicted`` (the model's class,
+smoothed as ``predict_segments`` smooths) and ``baseline_majority`` (the most frequent class
+of the fold's training frames), all whole numbers; ``(sample_id, frame)`` unique.
+
 Other columns are allowed. Unlike the manifest and feature tables, a broken
 predictions frame is a bug of the model or of a hand-made frame, not bad data:
 :func:`validate_predictions` raises :class:`PredictionsError` naming every
@@ -46,6 +53,7 @@ ANOMALY_SCORE = "anomaly_score"
 NORMAL_LABEL = "normal_label"
 STATUS = "status"
 ANSWER = "answer"
+FRAME = "frame"
 
 BASELINES = (BASELINE_MAJORITY, BASELINE_MEAN)
 # The predictors evaluate scores, and the column holding each one's answers.
@@ -104,10 +112,31 @@ def predictions_schema() -> pa.DataFrameSchema:
 
 PREDICTIONS = predictions_schema()
 
+
+def frame_predictions_schema() -> pa.DataFrameSchema:
+    """One row a frame of a held-out recording (segment tasks)."""
+    filled = pa.Check(_filled, element_wise=True, name="filled")
+    whole = {
+        name: pa.Column(nullable=False, checks=_numeric(whole=True))
+        for name in (FOLD, FRAME, LABEL, PREDICTED, BASELINE_MAJORITY)
+    }
+    columns = {
+        SAMPLE_ID: pa.Column(nullable=False, checks=filled),
+        SUBJECT_ID: pa.Column(nullable=False, checks=filled),
+        **whole,
+    }
+    return pa.DataFrameSchema(
+        columns, strict=False, unique=[SAMPLE_ID, FRAME], name="frame predictions"
+    )
+
+
+FRAME_PREDICTIONS = frame_predictions_schema()
+
 _WORDS = {
     "column_in_dataframe": "missing",
     "not_nullable": "has missing values",
     "field_uniqueness": "has duplicates",
+    "multiple_fields_uniqueness": "repeats in rows that should be unique (one row a frame)",
     "numeric": "is not numeric",
     "whole_number": "has values that are not whole numbers",
     "filled": "has empty values",
@@ -116,8 +145,19 @@ _WORDS = {
 
 def validate_predictions(frame: pd.DataFrame) -> None:
     """Raise :class:`PredictionsError` naming every column that breaks ``PREDICTIONS``."""
+    _validate(PREDICTIONS, frame)
+
+
+def validate_frame_predictions(frame: pd.DataFrame) -> None:
+    """Raise :class:`PredictionsError` naming every column that breaks ``FRAME_PREDICTIONS``."""
+    _validate(FRAME_PREDICTIONS, frame)
+
+
+def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> None:
     try:
-        PREDICTIONS.validate(frame, lazy=True)
+        # A fresh index: pandera's failure report cannot stack a repeated one (concatenated
+        # folds), and the rows' positions are what a message can point at anyway.
+        schema.validate(frame.reset_index(drop=True), lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -133,4 +173,4 @@ def validate_predictions(frame: pd.DataFrame) -> None:
         if word not in problems.setdefault(name, []):
             problems[name].append(word)
     found = "; ".join(f"{name!r} {', '.join(words)}" for name, words in problems.items())
-    raise PredictionsError(f"the predictions frame breaks its schema: {found}")
+    raise PredictionsError(f"the {schema.name} frame breaks its schema: {found}")

@@ -26,17 +26,38 @@ see one row a recording (:class:`~hawkeye.evaluation.registry.Scored`), while
 these need each recording's frame sequences. :data:`METRICS` declares them the
 same way (name, direction, label) for tables and gates; ``f1_10`` is F1@0.10 (MLflow
 metric names take no ``@``).
+
+:func:`evaluate_segments` is what the evaluate step reports for ``task: segments``: the
+report has the shape of :func:`hawkeye.evaluation.metrics.evaluate_predictions`' (pooled,
+per fold, fold mean/std, for the model and the majority-class baseline), read from the
+frame predictions of :mod:`hawkeye.evaluation.predictions`, so the gate, MLflow logging
+and the registry treat it like any other report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import f1_score
 
+from hawkeye.evaluation.predictions import (
+    BASELINE_MAJORITY,
+    FOLD,
+    FRAME,
+    LABEL,
+    PREDICTED,
+    SAMPLE_ID,
+    SUBJECT_ID,
+    validate_frame_predictions,
+)
 from hawkeye.segments import runs
+
+# The predictors of a segment report, and the column holding each one's frame labels.
+PREDICTORS = {"model": PREDICTED, BASELINE_MAJORITY: BASELINE_MAJORITY}
 
 OVERLAPS = (0.10, 0.25, 0.50)
 
@@ -161,3 +182,41 @@ def segment_metrics(
 def direction(name: str) -> bool | None:
     """``greater_is_better`` of a segment metric; None for another name."""
     return next((m.greater_is_better for m in METRICS if m.name == name), None)
+
+
+def _recordings(frame: pd.DataFrame, column: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(predicted, true) frame arrays, one a recording, frames in order."""
+    predicted, truth = [], []
+    for _, group in frame.sort_values([SAMPLE_ID, FRAME]).groupby(SAMPLE_ID, sort=True):
+        predicted.append(group[column].to_numpy(dtype=np.int64))
+        truth.append(group[LABEL].to_numpy(dtype=np.int64))
+    return predicted, truth
+
+
+def evaluate_segments(predictions: pd.DataFrame) -> dict[str, Any]:
+    """Pooled, per-fold and fold-mean figures of :data:`METRICS`, model beside the baseline."""
+    validate_frame_predictions(predictions)
+    report: dict[str, Any] = {
+        "task": "segments",
+        "metrics": list(NAMES),
+        "coverage": 1.0,
+        "n_samples": int(predictions[SAMPLE_ID].nunique()),
+        "n_frames": len(predictions),
+        "n_subjects": int(predictions[SUBJECT_ID].nunique()),
+        "n_folds": int(predictions[FOLD].nunique()),
+        "pooled": {},
+        "folds": {},
+        "fold_summary": {},
+    }
+    for who, column in PREDICTORS.items():
+        report["pooled"][who] = segment_metrics(*_recordings(predictions, column))
+        per_fold = {
+            int(k): segment_metrics(*_recordings(g, column)) for k, g in predictions.groupby(FOLD)
+        }
+        report["folds"][who] = per_fold
+        table = pd.DataFrame(per_fold).T
+        report["fold_summary"][who] = {
+            m: {"mean": float(table[m].mean()), "std": float(table[m].std(ddof=0))}
+            for m in table.columns
+        }
+    return report

@@ -27,7 +27,7 @@ from hawkeye.data.quarantine import Quarantine
 from hawkeye.data.videos import unique_ids
 from hawkeye.features import table
 from hawkeye.features.schema import feature_failures
-from hawkeye.landmarks.batch import VideoJob, extract_batch
+from hawkeye.landmarks.batch import Fanout, VideoJob, extract_batch
 from hawkeye.landmarks.mediapipe_extractor import Extraction
 from hawkeye.landmarks.qc import rejection
 from hawkeye.landmarks.sequence import LandmarkError, LandmarkSequence
@@ -43,7 +43,14 @@ def extractors() -> dict[str, Extractor]:
     from hawkeye.features.motion_summary import motion_features
     from hawkeye.features.park import park_features
 
-    return {"finger_tapping": park_features, "gait": gait_features, "motion": motion_features}
+    # segments: the frame-wise models read the landmark files themselves; the motion summary
+    # a recording is what QC and the split's leak check see of it.
+    return {
+        "finger_tapping": park_features,
+        "gait": gait_features,
+        "motion": motion_features,
+        "segments": motion_features,
+    }
 
 
 @dataclass
@@ -70,14 +77,18 @@ def sequence_of(ex: Extraction) -> LandmarkSequence:
 
 
 def video_sequences(
-    jobs: list[VideoJob], cfg: LandmarkConfig, progress: bool = True
+    jobs: list[VideoJob],
+    cfg: LandmarkConfig,
+    progress: bool = True,
+    fanout: Fanout | None = None,
 ) -> Iterator[tuple[str, LandmarkSequence | str, dict[str, float]]]:
     """Per job, in order: its landmark sequence (or why there is none) and its QC figures.
 
     Extraction errors and videos that fail quality control come back as reason strings,
     so training quarantines them and `predict` refuses them with the same words.
+    ``fanout`` extracts the uncached videos instead of the process pool (a SLURM array).
     """
-    batch = extract_batch(jobs, cfg, progress=progress)
+    batch = extract_batch(jobs, cfg, progress=progress, fanout=fanout)
     for job in jobs:
         sid = job.sample_id
         if sid in batch.errors:
@@ -95,23 +106,28 @@ def video_sequences(
 
 
 def _from_videos(
-    manifest: pd.DataFrame, cfg: DatasetConfig
+    manifest: pd.DataFrame, cfg: DatasetConfig, fanout: Fanout | None = None
 ) -> Iterator[tuple[int, LandmarkSequence | str, dict[str, float]]]:
     jobs = [
         VideoJob(str(r["sample_id"]), resolve_data_path(r["source"]), r.get("side"))
         for _, r in manifest.iterrows()
     ]
-    for i, (_, seq, qc) in zip(manifest.index, video_sequences(jobs, cfg.landmarks), strict=True):
+    sequences = video_sequences(jobs, cfg.landmarks, fanout=fanout)
+    for i, (_, seq, qc) in zip(manifest.index, sequences, strict=True):
         yield i, seq, qc
 
 
 def build_features(
-    manifest: pd.DataFrame, cfg: DatasetConfig, landmarks: bool = True
+    manifest: pd.DataFrame,
+    cfg: DatasetConfig,
+    landmarks: bool = True,
+    fanout: Fanout | None = None,
 ) -> FeatureResult:
     """Features for every recording; a feature-table dataset passes through unchanged.
 
     ``landmarks=False`` (a zero-shot video scorer, which reads the frames itself)
-    skips extraction and passes the recordings' identities through.
+    skips extraction and passes the recordings' identities through. ``fanout``: where
+    uncached videos are landmarked (default: the process pool here).
     """
     if not landmarks:
         return FeatureResult(table.identity(manifest), Quarantine("landmark").frame())
@@ -131,7 +147,9 @@ def build_features(
     quarantine = Quarantine("landmark")
     rows, kept = [], []
     source = (
-        _from_videos(manifest, cfg) if cfg.kind == "videos" else _from_files(manifest, cfg.format)
+        _from_videos(manifest, cfg, fanout)
+        if cfg.kind == "videos"
+        else _from_files(manifest, cfg.format)
     )
     for i, seq, qc in source:
         rec = manifest.loc[i]

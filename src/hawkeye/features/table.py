@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 ID_COLUMNS = ["sample_id", "subject_id", "task", "side", "label", "dataset"]
+# Labels in time (task: segments): hawkeye.segments reads them, no model learns them.
+LABELS_IN_TIME = ["segments", "segments_unit"]
 # Manifest columns that travel with a recording but are neither identity nor features
 # (``split``: a dataset's official train/test assignment, for the ``official`` split).
 # source/layout/fps/width/height/duration: the recording itself, for zero-shot scorers and
@@ -20,6 +22,7 @@ PASSTHROUGH = [
     "duration",
     "format",
     "case_index",
+    *LABELS_IN_TIME,
 ]
 
 

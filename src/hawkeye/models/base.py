@@ -13,7 +13,10 @@ class says what kind it is in ``_model_kind``, read by :func:`model_kind`,
 - ``one-class`` (:class:`OneClassMixin`): trained on correct executions only;
   ``predict`` is the decision in label space, ``score_samples`` the normality;
 - ``zero-shot`` (:class:`ZeroShotMixin`): learns nothing; ``predict_details``
-  keeps each answer with its status.
+  keeps each answer with its status;
+- ``frame-wise`` (:mod:`hawkeye.models.framewise`): one label a *frame*, for
+  ``task: segments``; ``fit(rows)`` reads the targets from the rows' segments,
+  ``predict(rows)`` gives one label array a recording, ``predict_segments`` the runs.
 
 No torch here: scoring and the registry import it on the CPU-only path.
 """
@@ -24,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hawkeye.models.registry import KINDS, ONE_CLASS, SCORER, ZERO_SHOT
+from hawkeye.models.registry import FRAME_WISE, KINDS, ONE_CLASS, SCORER, ZERO_SHOT
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "FRAME_WISE",
     "KINDS",
     "ONE_CLASS",
     "SCORER",
@@ -37,6 +41,7 @@ __all__ = [
     "OneClassMixin",
     "ScorerMixin",
     "ZeroShotMixin",
+    "is_frame_wise",
     "is_one_class",
     "is_zero_shot",
     "model_kind",
@@ -55,6 +60,11 @@ def is_one_class(model: Any) -> bool:
 
 def is_zero_shot(model: Any) -> bool:
     return model_kind(model) == ZERO_SHOT
+
+
+def is_frame_wise(model: Any) -> bool:
+    """One label a frame (``task: segments``): :mod:`hawkeye.models.framewise`."""
+    return model_kind(model) == FRAME_WISE
 
 
 class ScorerMixin:

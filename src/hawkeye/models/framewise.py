@@ -228,6 +228,12 @@ class FramewiseModel(BaseEstimator):
             return BiGRU(n_in, n_classes, self.hidden, self.layers, self.dropout)
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
 
+    def net(self) -> nn.Module:
+        """The trained network, rebuilt from ``state_``, in eval mode on ``device``."""
+        net = self._net(*self.net_shape_)
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in self.state_.items()})
+        return net.to(self.device).eval()
+
     def _batch(self, arrays: list[np.ndarray], targets: list[np.ndarray] | None = None):
         """Padded ``x [B, channels, T]`` (standardised), ``mask [B, 1, T]``, lengths, and the
         targets ``[B, T]`` (-100 on padding) when given."""
@@ -272,6 +278,8 @@ class FramewiseModel(BaseEstimator):
         self.std_ = (frames.std(axis=0) + 1e-6).astype(np.float32)
         self.n_features_in_ = frames.shape[1]
         weights = seg.class_weights(targets, n_classes, self.class_weight)
+        # Training frames a class: the majority-class baseline of the same fold reads it.
+        self.class_counts_ = np.bincount(np.concatenate(targets), minlength=n_classes)
         rng = np.random.default_rng(self.seed)
         with _threads(self.threads):
             torch.manual_seed(self.seed)
@@ -300,7 +308,10 @@ class FramewiseModel(BaseEstimator):
                     loss.backward()
                     optimiser.step()
                 self.loss_curve_.append(float(loss.detach()))
-        self.net_ = net.eval()
+        # Plain arrays, not the module: skops (the registry's safe format) cannot save torch
+        # objects, and weights as numpy load anywhere; net() rebuilds the network from them.
+        self.net_shape_ = (int(frames.shape[1]), int(n_classes))
+        self.state_ = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         return self
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, loss_fn) -> Any:
@@ -320,9 +331,10 @@ class FramewiseModel(BaseEstimator):
         arrays = self._arrays(X)
         out = []
         with _threads(self.threads), torch.no_grad():
+            net = self.net()
             for a in arrays:  # one at a time: no padding for the GRU's backward pass
                 x, mask, lengths, _ = self._batch([a])
-                probs = F.softmax(self.net_(x, mask, lengths)[-1], dim=1)[0].T
+                probs = F.softmax(net(x, mask, lengths)[-1], dim=1)[0].T
                 out.append(probs.cpu().numpy())
         return out
 

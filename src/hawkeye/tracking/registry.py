@@ -30,7 +30,7 @@ from hawkeye.config import GateConfig
 from hawkeye.errors import HawkeyeError
 from hawkeye.evaluation.gate import Champion, Decision, decide
 from hawkeye.evaluation.registry import names as metric_names
-from hawkeye.models.base import is_zero_shot
+from hawkeye.models.base import is_frame_wise, is_zero_shot
 from hawkeye.paths import state_dir
 from hawkeye.tracking.runs import TAG_COMMIT, TAG_DATA, TAG_SPLIT
 
@@ -71,35 +71,35 @@ def log_registered_model(
 ) -> str:
     """Log ``model`` into the active run, register it as a new version of ``name``, tag it."""
     example = example.head(5)
+    # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
+    # types listed here, which are the ones this model was just built from.
+    saved: dict[str, Any] = {"serialization_format": "skops", "input_example": example}
     if is_zero_shot(model):
         # A zero-shot video scorer: its "model" is its settings (the weights stay in their local
         # folder), it takes video paths, and scoring the example here would run the VLM (or
         # send frames to an API), so the signature is declared rather than inferred.
         example = example[["source"]]
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            registered_model_name=name,
-            signature=infer_signature(example, np.zeros(len(example))),
-            input_example=example,
-            pip_requirements=_requirements(),
-            serialization_format="cloudpickle",
-        )
+        output: Any = np.zeros(len(example))
+        saved = {"serialization_format": "cloudpickle", "input_example": example}
+    elif is_frame_wise(model):
+        # One label a frame: predict gives arrays of different lengths, which no MLflow
+        # signature holds, so the output is declared (one JSON list of segments a recording,
+        # what `hawkeye predict` prints); no input example, which MLflow would run through it.
+        output = np.array(["[]"] * len(example))
+        saved = {"serialization_format": "skops"}
     else:
-        # skops (not pickle) is MLflow's safe format: loading runs no arbitrary code, only the
-        # types listed here, which are the ones this model was just built from. The pyfunc
-        # flavour calls ``predict``: a score, or a one-class model's decision (label space).
-        trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            registered_model_name=name,
-            signature=infer_signature(example, model.predict(example)),
-            input_example=example,
-            pip_requirements=_requirements(),
-            serialization_format="skops",
-            skops_trusted_types=trusted,
-        )
+        # The pyfunc flavour calls ``predict``: a score, or a one-class model's decision.
+        output = model.predict(example)
+    if saved["serialization_format"] == "skops":
+        saved["skops_trusted_types"] = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        registered_model_name=name,
+        signature=infer_signature(example, output),
+        pip_requirements=_requirements(),
+        **saved,
+    )
     version_ = str(info.registered_model_version)
     client = MlflowClient()
     for key, value in {**version_tags, "model.type": _model_type(model)}.items():

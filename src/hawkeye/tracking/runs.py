@@ -29,10 +29,11 @@ from hawkeye.evaluation.metrics import (
     subject_error_figure,
     summary_table,
 )
-from hawkeye.evaluation.predictions import BASELINE_MEAN, BASELINES, LABEL, SCORE
+from hawkeye.evaluation.predictions import BASELINE_MEAN, LABEL, SCORE
 from hawkeye.evaluation.registry import names as metric_names
 from hawkeye.paths import state_dir
 from hawkeye.provenance import code_version, data_version, dvc_data_md5, git_commit
+from hawkeye.segments import SEGMENTS_TASK
 
 TAG_SPLIT = "hawkeye.split_hash"
 TAG_DATA = "hawkeye.data_dvc_md5"
@@ -106,22 +107,28 @@ def log_evaluation(
     flat = flat_metrics(report, folds=False)  # per-fold figures go to the fold child runs
     mlflow.log_metrics(flat)
     mlflow.set_tag(TAG_SPLIT, split_hash)
-    answered = predictions[predictions[SCORE].notna()]  # zero-shot scorers may not answer
-    y, score = answered[LABEL], answered[SCORE]
-    for path, fig in (
-        ("plots/confusion.png", confusion_figure(y, score, min_label, max_label)),
-        ("plots/predicted_vs_rated.png", predicted_vs_rated_figure(y, score, min_label, max_label)),
-        ("plots/error_per_subject.png", subject_error_figure(per_subject_errors(answered))),
-    ):
-        mlflow.log_figure(fig, path)
-        plt.close(fig)
+    frames = report.get("task") == SEGMENTS_TASK  # one row a frame: no score to plot
+    if not frames:
+        answered = predictions[predictions[SCORE].notna()]  # zero-shot scorers may not answer
+        y, score = answered[LABEL], answered[SCORE]
+        for path, fig in (
+            ("plots/confusion.png", confusion_figure(y, score, min_label, max_label)),
+            (
+                "plots/predicted_vs_rated.png",
+                predicted_vs_rated_figure(y, score, min_label, max_label),
+            ),
+            ("plots/error_per_subject.png", subject_error_figure(per_subject_errors(answered))),
+        ):
+            mlflow.log_figure(fig, path)
+            plt.close(fig)
+        mlflow.log_table(per_subject_errors(answered), "evaluation/per_subject.json")
     with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "predictions.csv"
-        predictions.to_csv(csv, index=False)
-        mlflow.log_artifact(str(csv), "evaluation")
+        # Frame predictions can be millions of rows: parquet, not CSV.
+        out = Path(tmp) / ("predictions.parquet" if frames else "predictions.csv")
+        predictions.to_parquet(out, index=False) if frames else predictions.to_csv(out, index=False)
+        mlflow.log_artifact(str(out), "evaluation")
     mlflow.log_dict(report, "evaluation/report.json")
     mlflow.log_text(summary_table(report), "evaluation/summary.md")
-    mlflow.log_table(per_subject_errors(answered), "evaluation/per_subject.json")
     _log_fold_runs(report)
     return flat
 
@@ -131,7 +138,7 @@ def _log_fold_runs(report: dict[str, Any]) -> None:
     for k, metrics in report["folds"]["model"].items():
         with mlflow.start_run(run_name=f"fold{k}", nested=True, tags={"hawkeye.fold": str(k)}):
             mlflow.log_metrics({f"model_{m}": v for m, v in metrics.items() if np.isfinite(v)})
-            for who in BASELINES:
+            for who in (w for w in report["folds"] if w != "model"):  # the report's baselines
                 mlflow.log_metrics(
                     {f"{who}_{m}": v for m, v in report["folds"][who][k].items() if np.isfinite(v)}
                 )
