@@ -4,6 +4,10 @@ MediaPipe runs one graph per process, so videos (not frames) are the unit
 of parallelism: each worker streams its own video. Workers write their
 result to the cache themselves, so an interrupted batch keeps every video it
 finished. Identical videos (same bytes and settings) are extracted once.
+
+What is missing can go elsewhere instead of the pool: ``extract_batch(fanout=...)`` hands
+the uncached videos to a :class:`Fanout` (the SLURM job array of ``stacks/slurm/array.py``),
+whose workers run :func:`landmark_shard` and write into the same cache.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
@@ -32,6 +37,26 @@ class VideoJob:
     sample_id: str
     video: Path
     side: str | None = None
+
+
+@dataclass(frozen=True)
+class ShardItem:
+    """One video to landmark into the cache under ``key``: plain strings, so it pickles."""
+
+    key: str
+    video: str
+    side: str | None = None
+
+
+class Fanout(Protocol):
+    """Runs :func:`landmark_shard` over ``items`` somewhere; what it could not land, and why.
+
+    Every item it reports no reason for must be in ``cache`` when it returns.
+    """
+
+    def __call__(
+        self, items: list[ShardItem], cfg: LandmarkConfig, cache: LandmarkCache
+    ) -> dict[str, str]: ...
 
 
 @dataclass
@@ -81,12 +106,48 @@ def _worker(
     return key, len(ex.presence), time.perf_counter() - start
 
 
+def landmark_shard(items: Sequence[ShardItem], cfg_json: str, cache_root: str) -> dict[str, Any]:
+    """Landmark one shard of videos into the cache, one after the other: an array task's work.
+
+    The arguments are plain (the settings as JSON, the cache's folder), so the call pickles
+    for a job on another machine that shares the cache folder. A video already in the cache
+    is skipped, so a shard re-run after its task was killed redoes only what it had not
+    finished; a video MediaPipe cannot read is reported, not raised. Returns the keys done,
+    cached and failed (with the reason), frames, and seconds per video done.
+    """
+    cache = LandmarkCache(Path(cache_root))
+    report: dict[str, Any] = {"done": [], "cached": [], "failed": {}, "frames": 0, "seconds": {}}
+    for item in items:
+        if cache.get(item.key) is not None:
+            report["cached"].append(item.key)
+            continue
+        try:
+            _, frames, seconds = _worker(item.video, item.side, cfg_json, cache_root, item.key)
+        except LandmarkError as exc:
+            report["failed"][item.key] = str(exc)
+            continue
+        report["done"].append(item.key)
+        report["frames"] += frames
+        report["seconds"][item.key] = round(seconds, 3)
+    return report
+
+
+def shards(items: Sequence[ShardItem], size: int) -> list[list[ShardItem]]:
+    """``items`` in consecutive shards of at most ``size``."""
+    if size < 1:
+        raise ValueError(f"shard size must be at least 1, not {size}")
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
 def extract_batch(
     jobs: Iterable[VideoJob],
     cfg: LandmarkConfig,
     cache: LandmarkCache | None = None,
     progress: bool = True,
+    fanout: Fanout | None = None,
 ) -> BatchResult:
+    """Every job's landmarks: cache hits read, the rest extracted (by the pool or ``fanout``),
+    each distinct video once."""
     cache = cache or default_cache(cfg)
     result = BatchResult()
     start = time.perf_counter()
@@ -108,6 +169,22 @@ def extract_batch(
             loaded[key] = hit
     result.cache_hits = len(keys) - len(todo)
 
+    if fanout is not None and todo:
+        items = [ShardItem(k, str(j.video), j.side) for k, j in todo.items()]
+        failed = dict(fanout(items, cfg, cache))
+        return _gather(result, keys, loaded, failed, cache, start, fresh=set(todo) - set(failed))
+    failed = _pool(todo, cfg, cache, progress, result)
+    return _gather(result, keys, loaded, failed, cache, start)
+
+
+def _pool(
+    todo: dict[str, VideoJob],
+    cfg: LandmarkConfig,
+    cache: LandmarkCache,
+    progress: bool,
+    result: BatchResult,
+) -> dict[str, str]:
+    """Extract ``todo`` with a process pool (in process for one worker); failures by key."""
     failed: dict[str, str] = {}
     workers = min(cfg.workers or os.cpu_count() or 1, max(len(todo), 1))
     bar = tqdm(
@@ -158,7 +235,21 @@ def extract_batch(
                     )
                     bar.update()
     bar.close()
+    return failed
 
+
+def _gather(
+    result: BatchResult,
+    keys: dict[str, str],
+    loaded: dict[str, Extraction],
+    failed: dict[str, str],
+    cache: LandmarkCache,
+    start: float,
+    fresh: set[str] | None = None,
+) -> BatchResult:
+    """Read every job's extraction (and QC) back from the cache; ``fresh``: keys a fan-out
+    extracted, counted here (the pool counts its own as they finish)."""
+    counted: set[str] = set()
     for sample_id, key in keys.items():
         if key in failed:
             result.errors[sample_id] = failed[key]
@@ -167,6 +258,10 @@ def extract_batch(
         if ex is None:
             result.errors[sample_id] = "extraction produced no cache entry"
             continue
+        if fresh is not None and key in fresh and key not in counted:
+            counted.add(key)
+            result.extracted += 1
+            result.frames_extracted += len(ex.presence)
         result.extractions[sample_id] = ex
         result.qc[sample_id] = quality(ex.points, ex.presence, ex.fps) | {
             "qc_fps_from_file": float(ex.fps_from_file),
