@@ -1,8 +1,11 @@
 """train: cross-validated fit (out-of-fold predictions) and a final fit on all recordings.
 
-The environment profile of the step's process (``$HAWKEYE_ENV``; on SLURM the job's) sets
-batch size, learning rate, precision, device, workers or ``n_jobs`` where the run
-configuration names none (``hawkeye.profiles.apply``); ``profile.*`` params say what it set.
+On SLURM, finished folds are kept in the job's checkpoint folder, so a requeued job (time
+limit, preemption) resumes where it stopped; ``slurm_requeues`` and ``train.resumed_folds``
+say what happened. The environment profile of the step's process (``$HAWKEYE_ENV``; on
+SLURM the job's) sets batch size, learning rate, precision, device, workers or ``n_jobs``
+where the run configuration names none (``hawkeye.profiles.apply``); ``profile.*`` params
+say what it set.
 """
 
 import os
@@ -10,7 +13,7 @@ from typing import Annotated, Any
 
 import mlflow
 import pandas as pd
-from zenml import step
+from zenml import log_metadata, step
 from zenml.client import Client
 from zenml.config import CachePolicy
 
@@ -20,6 +23,7 @@ from hawkeye.profiles import apply_current
 from hawkeye.provenance import code_version
 from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
 from hawkeye.training import cross_validate
+from stacks.slurm import environment as slurm_env
 from steps.run_state import mark_process
 
 
@@ -75,6 +79,10 @@ def train(
         }
     )
     log_quality(features)
+    # On SLURM the job's checkpoint folder outlives a requeue: finished folds (and a net's
+    # epochs) are kept there and the next attempt trains only the rest.
+    checkpoint = slurm_env.checkpoint_folder()
+    requeues = slurm_env.attempt() - 1
     result = cross_validate(
         features,
         folds,
@@ -83,7 +91,12 @@ def train(
         data_cfg.max_label,
         task=data_cfg.task,
         segment_track=data_cfg.segment_track,
+        checkpoint=checkpoint / "train" if checkpoint else None,
     )
+    if checkpoint:
+        mlflow.log_metric("slurm_requeues", requeues)
+        mlflow.set_tag("train.resumed_folds", ",".join(map(str, result.resumed_folds)) or "none")
+        log_metadata(metadata={"slurm_requeues": requeues, "resumed_folds": result.resumed_folds})
     log_training_inputs(
         result.model, features, data_cfg.name, fingerprint, str(resolve_data_path(data_cfg.path))
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from hawkeye import segments as seg
 from hawkeye.config import ModelConfig
 from hawkeye.evaluation.metrics import nullable_label
 from hawkeye.features.table import feature_columns
+from hawkeye.fold_checkpoints import FoldStore, training_key
 from hawkeye.models.base import is_one_class, one_class_outputs
 from hawkeye.models.registry import FRAME_WISE, build_model, spec
 from hawkeye.trust import describe_training
@@ -24,6 +26,37 @@ class TrainResult:
     model: Any  # refit on every recording (or the zero-shot scorer): what gets registered
     predictions: pd.DataFrame  # out-of-fold: what gets evaluated
     fit_seconds: float
+    resumed_folds: list[int] = field(default_factory=list)  # read back from a checkpoint
+
+
+class _Folds:
+    """The fold loop's checkpoint hooks: a :class:`FoldStore` when a folder is given."""
+
+    def __init__(self, folder: Path | None, cfg: ModelConfig, data: pd.DataFrame) -> None:
+        self.store = FoldStore(folder, training_key(cfg, data)) if folder else None
+        self.resumed: list[int] = []
+        # Sequence nets also checkpoint their epochs, so a fold stopped mid-way resumes.
+        self.nets = "checkpoint_dir" in spec(cfg.name).defaults and not cfg.params.get(
+            "checkpoint_dir"
+        )
+
+    def done(self, k: int) -> pd.DataFrame | None:
+        saved = self.store.load(k) if self.store else None
+        if saved is not None:
+            self.resumed.append(k)
+        return saved
+
+    def save(self, k: int, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.store:
+            self.store.save(k, frame)
+        return frame
+
+    def config(self, cfg: ModelConfig, fit: str) -> ModelConfig:
+        """``cfg`` with the fit's own epoch-checkpoint folder, for a sequence net."""
+        if not (self.store and self.nets):
+            return cfg
+        folder = str(self.store.fit_folder(fit))
+        return cfg.model_copy(update={"params": {**cfg.params, "checkpoint_dir": folder}})
 
 
 def _fold_frame(
@@ -64,12 +97,16 @@ def cross_validate(
     max_label: int = 4,
     task: str = "finger_tapping",
     segment_track: str | None = None,
+    checkpoint: Path | None = None,
 ) -> TrainResult:
     """Fit one model per fold and score its held-out subjects.
 
     The majority-class and mean-predictor baselines are fitted on the same
     training folds, so "beats the baseline" compares like with like. A frame-wise model
-    (``task: segments``) scores every frame instead (:func:`_frame_wise`).
+    (``task: segments``) scores every frame instead (:func:`_frame_wise`). With a
+    ``checkpoint`` folder, finished folds are kept there and a second call with the same
+    configuration and data reads them back instead of training them again
+    (:mod:`hawkeye.fold_checkpoints`; ``resumed_folds`` says which).
     """
     data = table.merge(split[["sample_id", "fold"]], on="sample_id", how="inner", validate="1:1")
     if len(data) != len(table):
@@ -79,8 +116,9 @@ def cross_validate(
     model_spec = spec(cfg.name)
     if model_spec.zero_shot:
         return _zero_shot(data, cfg, task, min_label, max_label)
+    folds = _Folds(checkpoint, cfg, data)
     if model_spec.kind == FRAME_WISE:
-        return _frame_wise(data, cfg, task, min_label, max_label, segment_track)
+        return _frame_wise(data, cfg, task, min_label, max_label, segment_track, folds)
     # Sequence models read the landmark files (`source`, `layout`, `fps`) and hold out validation
     # subjects (`subject_id`): they get whole rows, not feature columns.
     whole_rows = model_spec.inputs == "sequences"
@@ -89,16 +127,21 @@ def cross_validate(
     start = time.perf_counter()
     test_folds = [k for k in sorted(data["fold"].unique()) if k >= 0]  # -1: train only
     for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
+        if (saved := folds.done(k)) is not None:
+            out.append(saved)
+            continue
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
-        model = build_model(cfg, task, min_label, max_label).fit(train[features], y_train)
+        model = build_model(folds.config(cfg, f"fold{k}"), task, min_label, max_label)
+        model.fit(train[features], y_train)
         if is_one_class(model):  # evaluate ranks the anomaly score and counts the decision
             anomaly, score = one_class_outputs(model, test[features])
             extra = {"anomaly_score": anomaly, "normal_label": model.normal_}
         else:
             score, extra = model.predict(test[features]), {}
-        out.append(_fold_frame(test, k, y_train, score, min_label, max_label, **extra))
-    final = build_model(cfg, task, min_label, max_label).fit(
+        frame = _fold_frame(test, k, y_train, score, min_label, max_label, **extra)
+        out.append(folds.save(k, frame))
+    final = build_model(folds.config(cfg, "final"), task, min_label, max_label).fit(
         data[features], data["label"].to_numpy()
     )
     predictions = pd.concat(out, ignore_index=True)
@@ -106,7 +149,7 @@ def cross_validate(
     final = describe_training(
         final, data, features, predictions, task, cfg.applicability.model_dump()
     )
-    return TrainResult(final, predictions, time.perf_counter() - start)
+    return TrainResult(final, predictions, time.perf_counter() - start, folds.resumed)
 
 
 def _zero_shot(
@@ -148,6 +191,7 @@ def _frame_wise(
     min_label: int,
     max_label: int,
     track: str | None,
+    folds: _Folds,
 ) -> TrainResult:
     """Segment tasks: one row a frame of every held-out recording (the frame predictions of
     :mod:`hawkeye.evaluation.predictions`), beside the majority class of the fold's frames.
@@ -166,12 +210,16 @@ def _frame_wise(
     out = []
     test_folds = [k for k in sorted(rows["fold"].unique()) if k >= 0]
     for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
+        if (saved := folds.done(k)) is not None:
+            out.append(saved)
+            continue
         train, test = rows[rows["fold"] != k], rows[rows["fold"] == k]
         model = build_model(cfg, task, min_label, max_label).fit(train, None)
         majority = int(np.argmax(model.class_counts_))
+        fold_frames = []
         for (_, row), predicted in zip(test.iterrows(), model.predict_smoothed(test), strict=True):
             truth = seg.frame_targets(seg.row_segments(row), len(predicted), classes)
-            out.append(
+            fold_frames.append(
                 pd.DataFrame(
                     {
                         "sample_id": row["sample_id"],
@@ -184,5 +232,7 @@ def _frame_wise(
                     }
                 )
             )
+        out.append(folds.save(k, pd.concat(fold_frames, ignore_index=True)))
     final = build_model(cfg, task, min_label, max_label).fit(rows, None)
-    return TrainResult(final, pd.concat(out, ignore_index=True), time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return TrainResult(final, pd.concat(out, ignore_index=True), seconds, folds.resumed)

@@ -24,8 +24,8 @@ from typing import Any
 
 from submitit.helpers import Checkpointable, DelayedSubmission
 
-CHECKPOINT_ENV = "ZENML_SLURM_CHECKPOINT_DIR"
-ATTEMPT_ENV = "ZENML_SLURM_ATTEMPT"
+from stacks.slurm.environment import ATTEMPT_ENV, CHECKPOINT_ENV
+
 MARK = "[zenml-slurm]"
 
 
