@@ -2,7 +2,7 @@
 
 A score is only as trustworthy as the distance between the new input and the data the
 model learned from. At the final fit, :func:`describe_training` attaches three things to a
-feature-table model (they travel with it into the registry):
+feature-table model or ensemble (they travel with it into the registry):
 
 - ``applicability_``: an :class:`~hawkeye.applicability.ApplicabilityDomain` of the training
   features and recording conditions (taps counted, tapping duration, fps);
@@ -25,6 +25,7 @@ import pandas as pd
 
 from hawkeye.applicability import ApplicabilityDomain, tapping_conditions
 from hawkeye.models.classical import ScoreModel
+from hawkeye.models.ensemble import Ensemble
 from hawkeye.uncertainty import ConformalInterval
 
 # Per task: the recording conditions derivable from its feature columns.
@@ -58,7 +59,10 @@ def describe_training(
 
     ``applicability``: the thresholds of :class:`ApplicabilityDomain` (``model.applicability``
     in a run configuration)."""
-    if not isinstance(model, ScoreModel):
+    feature_table = isinstance(model, ScoreModel) or (
+        isinstance(model, Ensemble) and model.kind == "ensemble"
+    )
+    if not feature_table:
         return model
     model.applicability_ = ApplicabilityDomain(**(applicability or {})).fit(
         table[features].apply(pd.to_numeric, errors="coerce"), conditions_for(task, table)

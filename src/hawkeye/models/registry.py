@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from hawkeye.errors import HawkeyeError
+from hawkeye.models import ensemble_params as ens
 from hawkeye.models import framewise_params as fw
 from hawkeye.models.sequence import names as seq
 
@@ -383,6 +384,29 @@ _SPECS = (
             requires=("aeon",),
         )
         for name, (summary, own, quick) in _ROCKETS.items()
+    ),
+    # Ensembles of the scorers above, each member once per seed (hawkeye.models.ensemble):
+    # a soft vote, or stacking on out-of-fold outputs inside the training rows. ``ensemble``
+    # takes feature-table members; ``sequence_ensemble`` reads whole rows and mixes both.
+    ModelSpec(
+        "ensemble",
+        SCORER,
+        "features",
+        "hawkeye.models.ensemble:from_config",
+        "soft vote or stacking over feature-table models and seeds",
+        defaults=MappingProxyType(ens.DEFAULTS["ensemble"]),
+        check_params=ens.checker("ensemble"),
+        quick=ens.QUICK["ensemble"],
+    ),
+    ModelSpec(
+        "sequence_ensemble",
+        SCORER,
+        "sequences",
+        "hawkeye.models.ensemble:from_config",
+        "soft vote or stacking over sequence nets, feature-table models and seeds",
+        defaults=MappingProxyType(ens.DEFAULTS["sequence_ensemble"]),
+        check_params=ens.checker("sequence_ensemble"),
+        quick={"members": [{"name": "tcn", "params": _QUICK_NET, "seeds": [0, 1]}]},
     ),
     # Frame-wise nets (segment tasks): fit(X, y_frames), predict -> one label array a
     # recording, predict_segments; params: hawkeye.models.framewise_params.DEFAULTS.
