@@ -9,7 +9,11 @@
 # Job state comes from squeue / scontrol (sacct needs slurmdbd + a database: not here).
 # Environment: SLURM_MEM_MARGIN_MB (default 1024) memory kept back from the node's total;
 # SLURM_UP_TIMEOUT (default 60) seconds to wait for the node to turn idle;
-# SLURM_CRED_EXPIRE (default 10, SLURM's is 120) seconds before a requeued job may restart.
+# SLURM_CRED_EXPIRE (default 10, SLURM's is 120) seconds before a requeued job may restart;
+# SLURM_NODE_CPUS (default: the cores, at least 8) CPUs the node offers, i.e. how many
+# one-CPU jobs or array tasks run at once. Above the cores it oversubscribes them on purpose
+# (SlurmdParameters=config_overrides), so a 2-core machine still runs several array tasks
+# concurrently, as a real cluster's nodes would; the cores are shared, not multiplied.
 set -euo pipefail
 
 MARGIN_MB=${SLURM_MEM_MARGIN_MB:-1024}
@@ -69,7 +73,9 @@ fi
 
 # 3. slurm.conf for this machine
 HOST=$(hostname -s)
-CPUS=$(nproc)
+CORES=$(nproc)
+CPUS=${SLURM_NODE_CPUS:-$((CORES > 8 ? CORES : 8))}
+((CPUS >= 1)) || die "SLURM_NODE_CPUS must be at least 1 (got $CPUS)"
 MEM_MB=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 - MARGIN_MB))
 ((MEM_MB > 256)) || die "too little memory for a node ($MEM_MB MB after a $MARGIN_MB MB margin)"
 # The address this host name resolves to (127.0.0.1 where /etc/hosts says so).
@@ -98,6 +104,8 @@ SchedulerType=sched/backfill
 SchedulerParameters=bf_interval=5,sched_interval=5
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
+# The node's CPUs are what this file says ($CPUS), not what the hardware has ($CORES cores).
+SlurmdParameters=config_overrides
 ReturnToService=2
 JobRequeue=1
 # scontrol keeps finished jobs for 10 min: with no accounting database it is the only record.
@@ -123,7 +131,7 @@ conf_changed=0
 if [[ ! -f $CONF ]] || [[ "$(cat "$CONF")" != "$new_conf" ]]; then
   printf '%s\n' "$new_conf" >"$CONF"
   conf_changed=1
-  say "wrote $CONF ($HOST: $CPUS CPUs, $MEM_MB MB)"
+  say "wrote $CONF ($HOST: $CPUS CPUs on $CORES cores, $MEM_MB MB)"
 fi
 # Debian's packages also read /etc/slurm-llnl in places; keep one configuration.
 [[ -e /etc/slurm-llnl ]] || ln -s "$CONF_DIR" /etc/slurm-llnl
@@ -173,5 +181,5 @@ if ((${#started[@]})); then
 else
   say "already up, nothing started"
 fi
-say "node $HOST $state: $CPUS CPUs, $MEM_MB MB, partition debug; config $CONF, logs $LOGS"
+say "node $HOST $state: $CPUS CPUs ($CORES cores), $MEM_MB MB, partition debug; config $CONF, logs $LOGS"
 sinfo

@@ -9,17 +9,24 @@ the time-limit signal, checkpoints and requeues. Two things in it are replaced h
   falls back to ``sacct`` for jobs scontrol has forgotten;
 * it runs ``sbatch``/``scancel``/``sacct`` as local processes; here they go through a runner,
   so the same code submits on this machine or on a login node over ssh.
+
+Job arrays (``map_array``, ``batch()``, :meth:`RunnerSlurmExecutor.submit_array_of`) go
+through the same runner and watcher: one ``sbatch --array=0-N%P`` and one ``scontrol`` call
+per array per poll, whatever the number of tasks.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import typing as tp
+import uuid
 from datetime import datetime
 from pathlib import Path
 
-from submitit.core.core import InfoWatcher
+from submitit.core import utils
+from submitit.core.core import InfoWatcher, Job
 from submitit.slurm.slurm import SlurmExecutor, SlurmJob
 
 from stacks.slurm.runner import CommandRunner
@@ -55,6 +62,7 @@ _FIELDS = (
     "TimeLimit",
     "SubmitTime",
     "StartTime",
+    "EndTime",
 )
 
 
@@ -80,6 +88,37 @@ def parse_scontrol(text: str) -> dict[str, str]:
     return info
 
 
+def _task_ids(spec: str) -> list[str]:
+    """``ArrayTaskId`` values: ``4``, or a pending record's ``2-5,7%2`` -> 2, 3, 4, 5, 7."""
+    ids: list[str] = []
+    for part in spec.split("%")[0].split(","):
+        if re.fullmatch(r"\d+-\d+", part):
+            low, high = (int(x) for x in part.split("-"))
+            ids += [str(i) for i in range(low, high + 1)]
+        elif part.isdigit():
+            ids.append(part)
+    return ids
+
+
+def parse_scontrol_jobs(text: str) -> dict[str, dict[str, str]]:
+    """Each job of ``scontrol show job --oneliner`` output, by id: ``123`` for a plain job,
+    ``123_4`` for task 4 of array 123 (the one pending record of an array's waiting tasks
+    stands for each of them)."""
+    jobs: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        if "JobState=" not in line:
+            continue
+        info = parse_scontrol(line)
+        array = re.search(r"(?:^|\s)ArrayJobId=(\d+)", line)
+        tasks = re.search(r"(?:^|\s)ArrayTaskId=(\S+)", line)
+        if array and tasks:
+            for task in _task_ids(tasks.group(1)):
+                jobs[f"{array.group(1)}_{task}"] = info
+        elif match := re.search(r"(?:^|\s)JobId=(\d+)", line):
+            jobs[match.group(1)] = info
+    return jobs
+
+
 class SlurmCLI:
     """The few SLURM commands the step operator needs, wherever they run."""
 
@@ -102,6 +141,25 @@ class SlurmCLI:
                 state = state.split()[0] if state else "UNKNOWN"  # "CANCELLED by 0"
                 return {"State": state, "ExitCode": exit_code, "NodeList": nodes}
         return {"State": GONE}
+
+    def jobs_info(self, job_id: str) -> dict[str, dict[str, str]]:
+        """Every job under ``job_id`` (a plain job, or all tasks of an array) in one call:
+        ``{}`` when SLURM did not answer, ``{job_id: {"State": PURGED}}`` when it forgot it."""
+        proc = self.runner.run(["scontrol", "show", "job", "--oneliner", job_id], timeout=60)
+        if proc.returncode == 0 and "JobState=" in proc.stdout:
+            return parse_scontrol_jobs(proc.stdout)
+        if "Invalid job id" not in proc.stdout + proc.stderr:
+            return {}
+        proc = self.runner.run(
+            ["sacct", "-j", job_id, "-X", "-n", "-P", "-o", "JobID,State,ExitCode,NodeList"],
+            timeout=60,
+        )
+        jobs: dict[str, dict[str, str]] = {}
+        for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
+            jid, state, exit_code, nodes = [*line.split("|"), "", "", ""][:4]
+            state = state.split()[0] if state else "UNKNOWN"
+            jobs[jid] = {"State": state, "ExitCode": exit_code, "NodeList": nodes}
+        return jobs or {job_id: {"State": GONE}}
 
     def cancel(self, job_id: str, check: bool = False) -> None:
         proc = self.runner.run(["scancel", job_id], timeout=60)
@@ -131,10 +189,16 @@ class ScontrolWatcher(InfoWatcher):
 
     def update(self) -> None:
         self._num_calls += 1
-        for job_id in self._registered - self._finished:
-            info = self.cli.job_info(job_id.split("_")[0])
-            if info:
-                self._info_dict[job_id] = info
+        waiting = self._registered - self._finished
+        for main in sorted({job_id.split("_")[0] for job_id in waiting}):
+            jobs = self.cli.jobs_info(main)  # a whole array in one call
+            for job_id in waiting:
+                if job_id.split("_")[0] != main:
+                    continue
+                if job_id in jobs:
+                    self._info_dict[job_id] = jobs[job_id]
+                elif jobs.get(main, {}).get("State") == GONE:
+                    self._info_dict[job_id] = {"State": GONE}
         self._last_status_check = time.time()
         for job_id in self._registered - self._finished:
             if self.is_done(job_id, mode="cache"):
@@ -142,6 +206,10 @@ class ScontrolWatcher(InfoWatcher):
 
     def get_state(self, job_id: str, mode: str = "standard") -> str:
         return self.get_info(job_id, mode=mode).get("State") or "UNKNOWN"
+
+    def forget(self, job_id: str) -> None:
+        """Stop following ``job_id`` (an array's own id: its tasks are followed instead)."""
+        self._registered.discard(job_id)
 
     def is_done(self, job_id: str, mode: str = "standard") -> bool:
         return self.get_state(job_id, mode=mode).upper() not in ACTIVE_STATES
@@ -183,6 +251,51 @@ class RunnerSlurmExecutor(SlurmExecutor):
 
     def _make_submission_command(self, submission_file_path: Path) -> list[str]:
         return self.cli.runner.wrap(["sbatch", str(submission_file_path)])
+
+    def _internal_process_submissions(
+        self, delayed_submissions: list[utils.DelayedSubmission]
+    ) -> list[Job[tp.Any]]:
+        # submitit submits an array through a fresh plain SlurmExecutor: local sbatch, its
+        # sacct watcher, none of the lines above. Arrays stay with this executor.
+        if len(delayed_submissions) == 1:
+            return super()._internal_process_submissions(delayed_submissions)
+        return self._submit_array(delayed_submissions)
+
+    def submit_array_of(
+        self, fn: tp.Callable[..., tp.Any], args: tp.Sequence[tp.Sequence[tp.Any]]
+    ) -> list[Job[tp.Any]]:
+        """``fn(*a)`` for each ``a`` as one job array, even of one task (``--array=0-0%1``),
+        so every task has an ``<array>_<index>`` id and ``SLURM_ARRAY_TASK_ID``."""
+        if not args:
+            return []
+        return self._submit_array([utils.DelayedSubmission(fn, *a) for a in args])
+
+    def _submit_array(self, delayed: list[utils.DelayedSubmission]) -> list[Job[tp.Any]]:
+        """submitit's own array submission (``SlurmExecutor._internal_process_submissions``),
+        with this executor's runner, #SBATCH lines and job class."""
+        folder = utils.JobPaths.get_first_id_independent_folder(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        timeout_min = self.parameters.get("time", 5)
+        pickles = []
+        for d in delayed:
+            path = folder / f"{uuid.uuid4().hex}.pkl"
+            d.set_timeout(timeout_min, self.max_num_timeout)
+            d.dump(path)
+            pickles.append(path)
+        array_ex = copy.copy(self)
+        array_ex.parameters = {**self.parameters, "map_count": len(delayed)}
+        self._throttle()
+        first = array_ex._submit_command(self._submitit_command_str)
+        if isinstance(first.watcher, ScontrolWatcher):
+            first.watcher.forget(first.job_id)
+        tasks = list(range(first.num_tasks))
+        jobs: list[Job[tp.Any]] = [
+            self.job_class(folder=self.folder, job_id=f"{first.job_id}_{i}", tasks=tasks)
+            for i in range(len(delayed))
+        ]
+        for job, path in zip(jobs, pickles, strict=True):
+            job.paths.move_temporary_file(path, "submitted_pickle")
+        return jobs
 
     def _make_submission_file_text(self, command: str, uid: str) -> str:
         text = super()._make_submission_file_text(command, uid)
