@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,14 @@ def _fold_frame(
     )
 
 
+def _fit(model: Any, X: pd.DataFrame, y: np.ndarray, subjects: pd.Series) -> Any:
+    """``model.fit(X, y)``, with ``groups=subjects`` for a model whose fit takes them (an
+    ensemble's stacking keeps each subject in one inner fold, as the outer folds do)."""
+    if "groups" in inspect.signature(model.fit).parameters:
+        return model.fit(X, y, groups=subjects.to_numpy())
+    return model.fit(X, y)
+
+
 def cross_validate(
     table: pd.DataFrame,
     split: pd.DataFrame,
@@ -133,7 +142,7 @@ def cross_validate(
         train, test = data[data["fold"] != k], data[data["fold"] == k]
         y_train = train["label"].to_numpy()
         model = build_model(folds.config(cfg, f"fold{k}"), task, min_label, max_label)
-        model.fit(train[features], y_train)
+        _fit(model, train[features], y_train, train["subject_id"])
         if is_one_class(model):  # evaluate ranks the anomaly score and counts the decision
             anomaly, score = one_class_outputs(model, test[features])
             extra = {"anomaly_score": anomaly, "normal_label": model.normal_}
@@ -141,9 +150,8 @@ def cross_validate(
             score, extra = model.predict(test[features]), {}
         frame = _fold_frame(test, k, y_train, score, min_label, max_label, **extra)
         out.append(folds.save(k, frame))
-    final = build_model(folds.config(cfg, "final"), task, min_label, max_label).fit(
-        data[features], data["label"].to_numpy()
-    )
+    final = build_model(folds.config(cfg, "final"), task, min_label, max_label)
+    _fit(final, data[features], data["label"].to_numpy(), data["subject_id"])
     predictions = pd.concat(out, ignore_index=True)
     # What the final model knows of its training inputs: applicability, interval, labels.
     final = describe_training(
