@@ -168,3 +168,34 @@ def test_task_and_model_kind_must_agree() -> None:
     with pytest.raises(ValueError, match="max_label must be above"):
         RunConfig.model_validate({**_config("motion", "random_forest"), "dataset": {
             **_config("motion", "random_forest")["dataset"], "max_label": 0}})  # fmt: skip
+
+
+def test_keraal_anvil_temporal_errors_become_frame_targets(tmp_path: Path) -> None:
+    """KERAAL files written to the published spec (Kinect text + Anvil XML): the Temporal
+    error track, in seconds, becomes per-frame classes through ingest and the landmark step."""
+    from hawkeye.config import DatasetConfig
+    from hawkeye.data.ingest import ingest
+    from hawkeye.features.extract import build_features
+    from tests.unit.data.test_ingest_formats import _anvil, _kinect
+
+    root = tmp_path / "keraal"
+    for subject, error in ((1, "Error2"), (2, "Error2"), (3, "Error1"), (4, "Error1")):
+        _kinect(root / "group1A" / "kinect" / f"G1A-Kinect-CTK-S0{subject}-1.txt", frames=90)
+        _anvil(root / "group1A" / "annotatorA" / f"G1A-CTK-S0{subject}-1.anvil", "Incorrect", error)
+    dataset = DatasetConfig(
+        name="keraal", kind="landmarks", format="keraal", path=str(root), task="segments",
+        max_label=3, segment_track="Temporal error",
+    )  # fmt: skip
+    features = build_features(ingest(dataset).manifest, dataset).features
+    assert len(features) == 4 and {"segments", "fps"} <= set(features.columns)
+    folds = pd.DataFrame({"sample_id": features["sample_id"], "fold": [0, 0, 1, 1]})
+    cfg = ModelConfig(name="mstcn", params=dict(QUICK))
+    result = cross_validate(features, folds, cfg, 0, 3, task="segments",
+                            segment_track=dataset.segment_track)  # fmt: skip
+    assert list(result.model.classes_) == ["background", "Error1", "Error2"]
+    fps = float(features["fps"].iloc[0])
+    # Anvil's rule: frame i (at i / fps s) is in [1.2 s, 2.5 s) when 1.2 <= i / fps < 2.5.
+    inside = [i for i in range(90) if 1.2 <= i / fps < 2.5]
+    first = result.predictions.query("sample_id == 'G1A-Kinect-CTK-S01-1'").sort_values("frame")
+    assert np.flatnonzero(first["label"].to_numpy() == 2).tolist() == inside  # Error2
+    assert set(first["label"]) == {0, 2}
