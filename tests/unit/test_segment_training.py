@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from hawkeye.config import GateConfig, ModelConfig, RunConfig
 from hawkeye.evaluation.gate import greater_is_better
@@ -22,17 +21,10 @@ from hawkeye.evaluation.segments import evaluate_segments
 from hawkeye.models.framewise_params import QUICK
 from hawkeye.segments import SegmentsError, in_frames
 from hawkeye.training import cross_validate
+from tests.sequence_synthetic import one_torch_thread  # noqa: F401
 
 FPS = 10.0
 FRAMES = 40  # 4 s a recording
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _rows(tmp_path: Path) -> pd.DataFrame:

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import clone
 
 from hawkeye.evaluation.segments import segment_metrics
 from hawkeye.models import framewise
 from hawkeye.models.base import model_kind
 from hawkeye.models.framewise_params import QUICK
+from tests.sequence_synthetic import one_torch_thread  # noqa: F401
 
 
 def _stream(rng: np.random.Generator, blocks: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -30,14 +30,6 @@ def streams() -> tuple[list[np.ndarray], list[np.ndarray]]:
     rng = np.random.default_rng(0)
     pairs = [_stream(rng, blocks=8 + i % 3) for i in range(6)]
     return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("architecture", framewise.ARCHITECTURES)
