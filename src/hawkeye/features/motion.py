@@ -16,13 +16,11 @@ detected pose).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from scipy.signal import savgol_filter
 
-from hawkeye.features.signal import interpolate_gaps
-from hawkeye.landmarks.sequence import LAYOUTS, LandmarkSequence
+from hawkeye.features.preprocess import Preprocess
+from hawkeye.landmarks.sequence import LandmarkSequence
 
 DERIVATIVE_S = 0.1  # Savitzky-Golay window of the derivatives (at least 5 frames)
 
@@ -39,48 +37,27 @@ def motion_channels(
     seq: LandmarkSequence,
     velocity: bool = True,
     acceleration: bool = True,
-    centre: Literal["frame", "recording"] = "frame",
+    centre: str = "frame",
+    scale: str = "body",
+    view: str = "none",
 ) -> np.ndarray:
     """float32 ``[frames, joints, 3 * k]``: positions, then velocities, then accelerations.
 
+    Positions are normalised by :class:`hawkeye.features.preprocess.Preprocess`
+    (``centre``, ``scale``, ``view``; its module note says what each does).
     ``centre="frame"`` subtracts each frame's own root position (posture only: a walker
     crossing the frame or a panning camera does not show); ``"recording"`` subtracts
     the root's median position, so whole-body movement (sway, tremor of the whole
-    hand) stays in the channels. Derivatives are of the centred positions, in body
+    hand) stays in the channels. Derivatives are of the normalised positions, in body
     sizes per second (and per second squared).
     """
-    pts = interpolate_gaps(seq.points.astype(np.float64), seq.presence)
-    layout = LAYOUTS.get(seq.layout)  # its root and size joints, when the layout names them
-    root_idx, size_idx = (layout.root, layout.size) if layout is not None else (None, None)
-    root = pts.mean(axis=1) if root_idx is None else pts[:, list(root_idx)].mean(axis=1)
-    size = _body_size(pts[seq.presence], size_idx)
-    if centre == "frame":
-        pts = pts - root[:, None]
-    elif centre == "recording":
-        pts = pts - np.median(root[seq.presence], axis=0)
-    else:
-        raise ValueError(f"centre must be 'frame' or 'recording', got {centre!r}")
-    pts /= size
-
+    pts = Preprocess(centre, scale, view).apply(seq)
     channels = [pts]
     if velocity:
         channels.append(_derivative(pts, seq.fps, 1))
     if acceleration:
         channels.append(_derivative(pts, seq.fps, 2))
     return np.concatenate(channels, axis=2).astype(np.float32)
-
-
-def _body_size(present: np.ndarray, size_idx: tuple[tuple[int, ...], ...] | None) -> float:
-    """Median image-plane body size over detected frames; 1 when it is degenerate."""
-    xy = present[:, :, :2]
-    if size_idx is None:
-        spread = xy - xy.mean(axis=1, keepdims=True)
-        per_frame = np.sqrt((spread**2).sum(axis=2).mean(axis=1))
-    else:
-        a, b = (xy[:, list(group)].mean(axis=1) for group in size_idx)
-        per_frame = np.linalg.norm(a - b, axis=1)
-    size = float(np.median(per_frame))
-    return size if np.isfinite(size) and size > 1e-9 else 1.0
 
 
 def _derivative(x: np.ndarray, fps: float, order: int) -> np.ndarray:

@@ -17,7 +17,10 @@ class JointLayout:
     ``names`` and ``parents`` (the bone tree, -1 for a root) are optional.
     ``root`` (joints whose mean is the origin) and ``size`` (two joint groups whose
     distance is the body size) are what :mod:`hawkeye.features.motion` normalises by;
-    without them it uses the centroid and the joints' RMS spread.
+    without them it uses the centroid and the joints' RMS spread. ``lateral`` (the left
+    and right joint groups, e.g. the shoulders) is the body's left-right line that
+    ``view: canonical`` (:mod:`hawkeye.features.preprocess`) turns along x; without it
+    the joint names are searched for left/right shoulders or hips.
     """
 
     name: str
@@ -26,6 +29,7 @@ class JointLayout:
     parents: tuple[int, ...] = ()
     root: tuple[int, ...] | None = None
     size: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    lateral: tuple[tuple[int, ...], tuple[int, ...]] | None = None
 
 
 # Every named layout; JOINT_LAYOUTS is its joint-count view, in registration order (the
@@ -40,6 +44,7 @@ def register_layout(
     parents: tuple[int, ...] = (),
     root: tuple[int, ...] | None = None,
     size: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+    lateral: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
 ) -> JointLayout:
     """Name a joint layout (``joints``: a count, or the joint names in order).
 
@@ -57,7 +62,8 @@ def register_layout(
             raise ValueError(f"layout {name} has {old.joints} joints, cannot redefine as {count}")
         names, parents = names or old.names, parents or old.parents
         root, size = root if root is not None else old.root, size if size is not None else old.size
-    layout = JointLayout(name, count, names, parents, root, size)
+        lateral = lateral if lateral is not None else old.lateral
+    layout = JointLayout(name, count, names, parents, root, size, lateral)
     LAYOUTS[name] = layout
     JOINT_LAYOUTS[name] = count
     return layout
@@ -103,8 +109,14 @@ register_layout(
     size=((HAND["wrist"],), (HAND["middle_mcp"],)),
 )
 # MediaPipe pose: hip midpoint; torso length (shoulder midpoint to hip midpoint).
+# Lateral line: left shoulder (11) to right shoulder (12).
 register_layout(
-    "mediapipe_pose_33", 33, parents=POSE_PARENTS, root=(23, 24), size=((11, 12), (23, 24))
+    "mediapipe_pose_33",
+    33,
+    parents=POSE_PARENTS,
+    root=(23, 24),
+    size=((11, 12), (23, 24)),
+    lateral=((11,), (12,)),
 )
 register_layout("kinect_v1_20", 20)
 register_layout("coco_18", 18)  # OpenPose

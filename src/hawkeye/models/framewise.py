@@ -121,7 +121,14 @@ class BiGRU(nn.Module):
         return logits[None]
 
 
-def motion_inputs(rows: pd.DataFrame, velocity: bool, acceleration: bool, centre: str):
+def motion_inputs(
+    rows: pd.DataFrame,
+    velocity: bool,
+    acceleration: bool,
+    centre: str,
+    scale: str = "body",
+    view: str = "none",
+):
     """One float32 ``[frames, joints * channels]`` array a manifest row (NaN set to 0)."""
     from hawkeye.data import formats
     from hawkeye.features.motion import motion_channels
@@ -129,7 +136,7 @@ def motion_inputs(rows: pd.DataFrame, velocity: bool, acceleration: bool, centre
     out = []
     for _, row in rows.iterrows():
         seq = formats.load_recording(row)
-        channels = motion_channels(seq, velocity=velocity, acceleration=acceleration, centre=centre)
+        channels = motion_channels(seq, velocity, acceleration, centre, scale, view)
         out.append(np.nan_to_num(channels.reshape(len(channels), -1), nan=0.0))
     return out
 
@@ -154,6 +161,8 @@ class FramewiseModel(BaseEstimator):
         velocity: bool = True,
         acceleration: bool = False,
         centre: str = "frame",
+        scale: str = "body",
+        view: str = "none",
         smooth_window: int = 1,
         min_segment: int = 1,
         background: str = "background",
@@ -177,6 +186,8 @@ class FramewiseModel(BaseEstimator):
         self.velocity = velocity
         self.acceleration = acceleration
         self.centre = centre
+        self.scale = scale
+        self.view = view
         self.smooth_window = smooth_window
         self.min_segment = min_segment
         self.background = background
@@ -191,7 +202,9 @@ class FramewiseModel(BaseEstimator):
 
     def _arrays(self, X: Any) -> list[np.ndarray]:
         if hasattr(X, "iterrows"):
-            return motion_inputs(X, self.velocity, self.acceleration, self.centre)
+            return motion_inputs(
+                X, self.velocity, self.acceleration, self.centre, self.scale, self.view
+            )
         arrays = [np.asarray(x, dtype=np.float32) for x in X]
         if any(a.ndim != 2 for a in arrays):
             raise ValueError("each recording must be a [frames, channels] array")

@@ -23,7 +23,9 @@ DEFAULTS: Mapping[str, Any] = {
     "smoothing": 0.15,  # weight of the truncated-MSE smoothing loss (mstcn, MS-TCN's 0.15)
     "velocity": True,
     "acceleration": False,
-    "centre": "frame",
+    "centre": "frame",  # skeleton preprocessing (hawkeye.features.preprocess)
+    "scale": "body",
+    "view": "none",
     "smooth_window": 1,  # predict_segments: majority vote over this many frames
     "min_segment": 1,  # predict_segments: runs shorter than this merge into a neighbour
     "background": "background",
@@ -54,3 +56,6 @@ def check_params(params: dict[str, Any]) -> None:
     unknown = sorted(set(params) - set(DEFAULTS) - {"classes"})
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown}; known: {sorted(DEFAULTS)}")
+    from hawkeye.features.preprocess import check_params as check_preprocess
+
+    check_preprocess(params)

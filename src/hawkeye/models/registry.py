@@ -191,8 +191,9 @@ def _rocket_params(defaults: Mapping[str, Any]) -> Callable[[dict[str, Any]], No
         unknown = sorted(set(params) - set(defaults))
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; known: {sorted(defaults)}")
-        if params.get("centre", "frame") not in ("frame", "recording"):
-            raise ValueError(f"centre must be 'frame' or 'recording', got {params['centre']!r}")
+        from hawkeye.features.preprocess import check_params as check_preprocess
+
+        check_preprocess(params)
         length = params.get("length")
         if length is not None and (not isinstance(length, int) or length < ROCKET_MIN_LENGTH):
             raise ValueError(f"length must be None or a whole number >= {ROCKET_MIN_LENGTH}")
@@ -231,6 +232,8 @@ ROCKET_INPUTS: Mapping[str, Any] = MappingProxyType(
         "velocity": False,
         "acceleration": False,
         "centre": "frame",  # root-centred per frame (posture); "recording": sway kept
+        "scale": "body",  # body / none; view: none / canonical (hawkeye.features.preprocess)
+        "view": "none",
         "standardise": False,  # each channel over the training frames
         "class_weight": None,  # classifiers: None or "balanced"
         "n_jobs": 1,

@@ -132,7 +132,7 @@ class RocketModel(ScorerMixin, RegressorMixin, BaseEstimator):
     def _arrays(self, X: pd.DataFrame, p: dict[str, Any]) -> list[np.ndarray]:
         from hawkeye.models.sequence.data import load_arrays  # torch: only when used
 
-        return load_arrays(X, p["velocity"], p["acceleration"], p["centre"])
+        return load_arrays(X, p["velocity"], p["acceleration"], p["centre"], p["scale"], p["view"])
 
     def _cube(self, arrays: list[np.ndarray]) -> np.ndarray:
         """``[n, channels, time]`` float32 at ``length_`` frames, scaled as in training."""

@@ -20,7 +20,9 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from hawkeye.models.sequence.augment import Augment
 from hawkeye.models.sequence.data import (
+    AugmentedDataset,
     SequenceDataset,
     channel_stats,
     collate,
@@ -34,6 +36,12 @@ from hawkeye.models.sequence.trainer import pick_device, train
 log = logging.getLogger(__name__)
 # Parameters that change where or how fast a run goes, not what it computes.
 _NOT_IN_KEY = ("checkpoint_dir", "checkpoint_every", "device", "num_workers")
+# Keys added after checkpoints existed: in the key only when set, so older runs still resume.
+_KEY_WHEN_SET = {
+    "scale": "body",
+    "view": "none",
+    **dict.fromkeys(("augment_rotation", "augment_scale", "augment_crop", "augment_warp"), 0.0),
+}
 
 
 def load_init(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -68,7 +76,9 @@ class SequenceEstimator(BaseEstimator):
 
     def _read(self, X: pd.DataFrame, p: dict[str, Any]) -> tuple[list[np.ndarray], list[str]]:
         """The recordings at most ``max_len`` frames long, and their joint layouts."""
-        raw, layouts = load_recordings(X, p["velocity"], p["acceleration"], p["centre"])
+        raw, layouts = load_recordings(
+            X, p["velocity"], p["acceleration"], p["centre"], p["scale"], p["view"]
+        )
         return [fit_length(a, p["max_len"], p["length_policy"]) for a in raw], layouts
 
     @property
@@ -121,7 +131,11 @@ class SequenceEstimator(BaseEstimator):
             "arch": getattr(self, "arch", None),
             "mode": getattr(self, "mode", None),
             "seed": self.random_state,
-            "params": {k: v for k, v in p.items() if k not in _NOT_IN_KEY},
+            "params": {
+                k: v
+                for k, v in p.items()
+                if k not in _NOT_IN_KEY and (k not in _KEY_WHEN_SET or v != _KEY_WHEN_SET[k])
+            },
             "source": [str(s) for s in X["source"]],
             "y": np.asarray(y).tolist(),
             "groups": [str(g) for g in groups],
@@ -174,6 +188,14 @@ class SequenceEstimator(BaseEstimator):
         def subset(idx: np.ndarray) -> SequenceDataset:
             return SequenceDataset([scaled[i] for i in idx], targets[idx])
 
+        augment = Augment.from_params(p)
+        train_set: SequenceDataset | AugmentedDataset = subset(tr)
+        if augment.active:  # the training side only: validation and predictions never
+            raw = [arrays[i] for i in tr]
+            train_set = AugmentedDataset(
+                raw, targets[tr], augment, self.mean_, self.std_, self.random_state
+            )
+
         run_dir = (
             Path(p["checkpoint_dir"]) / self._key(X, y, groups, p)[:16]
             if p["checkpoint_dir"]
@@ -181,7 +203,7 @@ class SequenceEstimator(BaseEstimator):
         )
         state, info = train(
             make_module,
-            subset(tr),
+            train_set,
             subset(va) if len(va) else None,
             p,
             self.random_state,

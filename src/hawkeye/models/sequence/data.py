@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from torch.utils.data import Dataset, Sampler
 from hawkeye.data import formats
 from hawkeye.features.motion import motion_channels
 from hawkeye.landmarks.sequence import JOINT_LAYOUTS, LandmarkError
+from hawkeye.models.sequence.augment import Augment
 
 DEFAULT_FPS = 30.0
 
@@ -39,14 +41,27 @@ def infer_layout(path: Path) -> str:
 
 
 def load_arrays(
-    X: pd.DataFrame, velocity: bool, acceleration: bool, centre: str = "frame"
+    X: pd.DataFrame,
+    velocity: bool,
+    acceleration: bool,
+    centre: str = "frame",
+    scale: str = "body",
+    view: str = "none",
 ) -> list[np.ndarray]:
-    """One float32 ``[time, joints * channels]`` array a row, read from ``X['source']``."""
-    return load_recordings(X, velocity, acceleration, centre)[0]
+    """One float32 ``[time, joints * channels]`` array a row, read from ``X['source']``.
+
+    ``centre`` / ``scale`` / ``view``: :class:`hawkeye.features.preprocess.Preprocess`.
+    """
+    return load_recordings(X, velocity, acceleration, centre, scale, view)[0]
 
 
 def load_recordings(
-    X: pd.DataFrame, velocity: bool, acceleration: bool, centre: str = "frame"
+    X: pd.DataFrame,
+    velocity: bool,
+    acceleration: bool,
+    centre: str = "frame",
+    scale: str = "body",
+    view: str = "none",
 ) -> tuple[list[np.ndarray], list[str]]:
     """:func:`load_arrays` and each recording's joint layout (what a graph net needs).
 
@@ -59,7 +74,7 @@ def load_recordings(
     for _, row in X.iterrows():
         # One reader for every recording (hawkeye.data.formats), as the landmark step uses.
         seq = formats.load_recording(row, default_layout=infer_layout, default_fps=DEFAULT_FPS)
-        ch = motion_channels(seq, velocity, acceleration, centre)  # type: ignore[arg-type]
+        ch = motion_channels(seq, velocity, acceleration, centre, scale, view)
         out.append(ch.reshape(ch.shape[0], -1))
         layouts.append(seq.layout)
     return out, layouts
@@ -92,6 +107,8 @@ def channel_stats(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 class SequenceDataset(Dataset):
     """Standardised recordings and their float targets (class index, score or zeros)."""
 
+    augmented = False
+
     def __init__(self, arrays: list[np.ndarray], targets: np.ndarray) -> None:
         self.arrays = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in arrays]
         self.targets = torch.as_tensor(np.asarray(targets))
@@ -101,6 +118,41 @@ class SequenceDataset(Dataset):
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.arrays[i], self.targets[i]
+
+
+class AugmentedDataset(Dataset):
+    """Training recordings augmented afresh each epoch, then standardised.
+
+    ``arrays`` are the recordings *before* standardisation (``mean`` / ``std``: the
+    training frames' statistics). Items are ``(index, epoch)`` pairs, as an
+    :class:`EpochSampler` with ``with_epoch=True`` yields them: the draw of recording
+    ``i`` in epoch ``e`` comes from ``(seed, e, i)`` alone (worker processes and a
+    resumed run draw the same).
+    """
+
+    augmented = True
+
+    def __init__(
+        self,
+        arrays: list[np.ndarray],
+        targets: np.ndarray,
+        augment: Augment,
+        mean: np.ndarray,
+        std: np.ndarray,
+        seed: int,
+    ) -> None:
+        self.arrays, self.augment, self.seed = arrays, augment, seed
+        self.mean, self.std = np.asarray(mean), np.asarray(std)
+        self.targets = torch.as_tensor(np.asarray(targets))
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        i, epoch = key if isinstance(key, tuple) else (key, 0)
+        rng = np.random.default_rng([self.seed, epoch, i])
+        x = (self.augment(self.arrays[i], rng) - self.mean) / self.std
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), self.targets[i]
 
 
 def collate(
@@ -115,22 +167,27 @@ def collate(
     return x, mask, torch.stack([t for _, t in batch])
 
 
-class EpochSampler(Sampler[int]):
+class EpochSampler(Sampler):
     """A permutation drawn from ``(seed, epoch)`` alone, so a resumed run sees the same order.
 
-    Lightning calls ``set_epoch`` at the start of every training epoch.
+    Lightning calls ``set_epoch`` at the start of every training epoch. ``with_epoch``:
+    yield ``(index, epoch)`` pairs (what an :class:`AugmentedDataset` draws from).
     """
 
-    def __init__(self, n: int, seed: int, shuffle: bool = True) -> None:
+    def __init__(self, n: int, seed: int, shuffle: bool = True, with_epoch: bool = False) -> None:
         self.n, self.seed, self.shuffle, self.epoch = n, seed, shuffle, 0
+        self.with_epoch = with_epoch
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self) -> Iterator[int]:
-        if not self.shuffle:
-            return iter(range(self.n))
-        return iter(np.random.default_rng([self.seed, self.epoch]).permutation(self.n).tolist())
+    def __iter__(self) -> Iterator[Any]:
+        order = range(self.n)
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n).tolist()
+        if self.with_epoch:
+            return iter([(int(i), self.epoch) for i in order])
+        return iter(order)
 
     def __len__(self) -> int:
         return self.n

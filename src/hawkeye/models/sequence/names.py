@@ -24,7 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "length_policy": "resample",  # "resample" (keep the whole recording) or "crop" (centre)
     "velocity": True,
     "acceleration": False,
+    # skeleton preprocessing (hawkeye.features.preprocess): frame / recording / none,
+    # body / none, none / canonical (rotated about the vertical to face one way)
     "centre": "frame",
+    "scale": "body",
+    "view": "none",
     # network
     "hidden": 64,
     "layers": 2,  # recurrent/transformer layers; stgcn: graph blocks
@@ -44,6 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "class_weights": True,  # inverse label frequency, in the loss
     "label_smoothing": 0.0,  # classification head only
     "mixup": 0.0,  # Beta(alpha, alpha) mixing of recordings and targets; 0 turns it off
+    # training-time augmentation (hawkeye.models.sequence.augment), all off at 0: turn about
+    # the vertical (+-degrees), scale (1 +- s), temporal crop (up to this share cut) and
+    # time warp (local speed 1 +- w); never at validation or prediction
+    "augment_rotation": 0.0,
+    "augment_scale": 0.0,
+    "augment_crop": 0.0,
+    "augment_warp": 0.0,
     # validation and early stopping
     "val_fraction": 0.2,  # share of the training fold's SUBJECTS held out
     "patience": 10,
@@ -79,4 +90,11 @@ def resolve_params(params: dict[str, Any] | None) -> dict[str, Any]:
     preset = params.get("preset", DEFAULTS["preset"])
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
-    return {**DEFAULTS, **PRESETS[preset], **params}
+    from hawkeye.features.preprocess import check_params as check_preprocess
+
+    resolved = {**DEFAULTS, **PRESETS[preset], **params}
+    from hawkeye.models.sequence.augment import check_params as check_augment
+
+    check_preprocess(resolved)
+    check_augment(resolved)
+    return resolved

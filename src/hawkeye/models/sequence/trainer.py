@@ -265,7 +265,9 @@ def train(
         loader = DataLoader(
             train_set,
             batch_size=batch_size,
-            sampler=EpochSampler(len(train_set), seed),
+            sampler=EpochSampler(
+                len(train_set), seed, with_epoch=getattr(train_set, "augmented", False)
+            ),
             collate_fn=collate,
             num_workers=p["num_workers"],
         )
