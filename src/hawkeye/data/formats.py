@@ -21,7 +21,8 @@ Columns beyond the contract, per format (each reader module's note says more):
   ``recording_id``, ``correct``, ``body_part_code`` (group-3 names), plus
   ``error_type``, ``body_part``, ``segments`` and ``annotation`` from an Anvil
   annotation when one matches (groups 1A/2A are labelled only there).
-- uiprmd: ``movement``, ``episode``, ``coordinates`` (see its module note).
+- uiprmd, uiprmd_absolute, uiprmd_angles: ``movement``, ``episode``, ``coordinates``
+  (see its module note: offsets as stored, forward kinematics, the joint angles).
 - msr_action3d: ``action`` (1-20), ``action_name``, ``episode``, ``in_cvpr12``
   and ``split``: the cross-subject protocol (odd subjects train, even test).
 - natops: ``split`` (the archive's train/test files), ``case_index``,

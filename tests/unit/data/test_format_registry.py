@@ -39,6 +39,8 @@ SHARED = {
     "msr_action3d": ("msr_action3d/skeletons", "a01_s0[12]_*"),
     "natops": ("natops", "NATOPS_TEST.ts"),
     "uiprmd": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
+    "uiprmd_absolute": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
+    "uiprmd_angles": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
 }
 
 

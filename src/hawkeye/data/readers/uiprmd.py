@@ -6,11 +6,30 @@ Kinect skeleton; the files confirm the tree: every non-root joint's triple
 stays nearly constant along one axis (a bone).
 
 Beware: these are *not* Cartesian joint positions. Only the root (waist) is
-absolute (centimetres, camera space); every other joint is its offset from
-its parent in the parent's local frame. Absolute positions need the joint
-angles (UI-PRMD's separate ``angles`` files, not in the shared data), so
-distances between joints computed from these arrays are meaningless; the
-manifest says so in its ``coordinates`` column.
+absolute (centimetres, camera space, y up); every other joint is its offset from
+its parent in the parent's local frame, so distances between joints computed
+from these arrays are meaningless; the manifest says so in its ``coordinates``
+column. Format ``uiprmd`` reads them as they are.
+
+Format ``uiprmd_absolute`` rebuilds the absolute skeleton
+(:func:`hawkeye.landmarks.kinematics.forward_kinematics` along ``PARENTS``) from
+these offsets and UI-PRMD's joint angles, the ``mMM_sSS_eEE_angles[_inc].txt[.gz]``
+file of the same repetition: 22 joints x 3 Euler angles (x, y, z; degrees), each
+relative to the joint's parent, applied as ``Rz Ry Rx`` (the convention of
+UI-PRMD's own visualisation code, which attaches the collars to the chest without
+its accumulated rotation; here every joint follows ``PARENTS``, which keeps the two
+shoulders the more symmetric on the shared files). The angles file is looked for
+where the positions file's path says ``angles`` for ``positions`` (the shared
+``kinect_positions/`` beside ``kinect_angles/``, the release's ``Positions/``
+beside ``Angles/``), then beside the positions file. Its layout is
+``uiprmd_kinect_22_absolute``: root the waist, body size waist to neck, the
+upper arms (shoulder joints) as the left-right line, so ``centre``, ``scale``
+and ``view: canonical`` (:mod:`hawkeye.features.preprocess`) mean what they say.
+
+Format ``uiprmd_angles`` reads the angles themselves as a sequence (layout
+``uiprmd_kinect_22_angles``: each joint's three "coordinates" are its Euler
+angles in degrees), so that a model can take them as channels; give such a model
+``centre: none`` and ``scale: none`` (there is no root to subtract from angles).
 
 Labels: ``label`` 1 = correct repetition (``correct/`` folder, no suffix),
 0 = incorrect (``incorrect/``, ``_inc``); a file whose folder and suffix
@@ -25,17 +44,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hawkeye.data.quarantine import Quarantine
 from hawkeye.data.readers.base import (
     LabelError,
     Recording,
+    RecordingError,
     all_zero_frames,
     collect_rows,
     list_files,
     make_sequence,
+    source_files,
 )
 from hawkeye.data.readers.registry import SkeletonFormat, register, rows_per_file
 from hawkeye.data.readers.textfile import numeric_table
+from hawkeye.landmarks.kinematics import forward_kinematics
 from hawkeye.landmarks.sequence import LandmarkSequence, register_layout
 
 DATASET = "ui_prmd"
@@ -53,6 +77,15 @@ JOINTS = (
 )  # fmt: skip
 PARENTS = (-1, 0, 1, 2, 3, 4, 3, 6, 7, 8, 3, 10, 11, 12, 0, 14, 15, 16, 0, 18, 19, 20)
 register_layout(LAYOUT, JOINTS, parents=PARENTS)
+ABSOLUTE_LAYOUT = "uiprmd_kinect_22_absolute"
+ANGLES_LAYOUT = "uiprmd_kinect_22_angles"
+# The absolute skeleton: root the waist, body size waist to neck, shoulders left-right.
+register_layout(
+    ABSOLUTE_LAYOUT, JOINTS, parents=PARENTS, root=(0,), size=((0,), (3,)), lateral=((7,), (11,))
+)
+register_layout(ANGLES_LAYOUT, JOINTS, parents=PARENTS)
+ABSOLUTE = "absolute_forward_kinematics"
+ANGLES = "euler_angles_deg"
 
 MOVEMENTS = {
     "m01": "deep squat",
@@ -74,13 +107,59 @@ _NAME = re.compile(
 
 def read_uiprmd(path: Path, fps: float = FPS) -> Recording:
     """One UI-PRMD positions file (``uiprmd_kinect_22``; mind the module note on coordinates)."""
-    table = numeric_table(path, 3 * len(JOINTS), sep=",", what="(22 joints x 3)")
-    points = table.reshape(len(table), len(JOINTS), 3)
+    points = _table(path)
     return Recording(make_sequence(path, points, ~all_zero_frames(points), LAYOUT, fps))
 
 
-def manifest_row(path: Path, read: bool = False) -> dict[str, Any]:
-    """One manifest row from the file name; ``read=True`` also reads it and adds ``n_frames``."""
+def _table(path: Path) -> np.ndarray:
+    table = numeric_table(path, 3 * len(JOINTS), sep=",", what="(22 joints x 3)")
+    return table.reshape(len(table), len(JOINTS), 3)
+
+
+def angles_path(path: Path) -> Path:
+    """The angles file of a positions file (module note); :class:`RecordingError` if none."""
+    path = Path(path)
+    name = path.name.replace("_positions", "_angles", 1)
+    swapped = Path(
+        *(
+            part.replace("positions", "angles").replace("Positions", "Angles")
+            for part in path.parent.parts
+        )
+    )
+    tried = [swapped / name, path.parent / name]
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    raise RecordingError(
+        f"{path.name}: no UI-PRMD angles file (looked for {', '.join(map(str, tried))})"
+    )
+
+
+def read_angles(path: Path, fps: float = FPS) -> Recording:
+    """The joint angles of a positions file's repetition (``uiprmd_kinect_22_angles``)."""
+    angles = _table(angles_path(path))
+    return Recording(make_sequence(path, angles, np.ones(len(angles), bool), ANGLES_LAYOUT, fps))
+
+
+def read_absolute(path: Path, fps: float = FPS) -> Recording:
+    """Absolute joint positions (cm, camera space) by forward kinematics (module note)."""
+    offsets, where = _table(path), angles_path(path)
+    angles = _table(where)
+    if len(angles) != len(offsets):
+        raise RecordingError(
+            f"{path.name}: {len(offsets)} frames of positions but {len(angles)} in {where.name}"
+        )
+    present = ~all_zero_frames(offsets)
+    points = forward_kinematics(offsets, PARENTS, angles)
+    return Recording(make_sequence(path, points, present, ABSOLUTE_LAYOUT, fps))
+
+
+def manifest_row(path: Path, read: bool = False, variant: str = "uiprmd") -> dict[str, Any]:
+    """One manifest row from the file name; ``read=True`` also reads it and adds ``n_frames``.
+
+    ``variant``: the format (``uiprmd``, ``uiprmd_absolute``, ``uiprmd_angles``), which
+    sets ``layout`` and ``coordinates`` and, when reading, what is read.
+    """
     path = Path(path)
     match = _NAME.fullmatch(path.name)
     if not match or match["movement"] not in MOVEMENTS:
@@ -100,13 +179,13 @@ def manifest_row(path: Path, read: bool = False) -> dict[str, Any]:
         "source": str(path),
         "fps": FPS,
         "dataset": DATASET,
-        "layout": LAYOUT,
+        "layout": _VARIANTS[variant][0],
         "episode": match["episode"],
         "movement": MOVEMENTS[match["movement"]],
-        "coordinates": COORDINATES,
+        "coordinates": _VARIANTS[variant][1],
     }
     if read:
-        row["n_frames"] = read_uiprmd(path).sequence.n_frames
+        row["n_frames"] = _VARIANTS[variant][2](path, FPS).sequence.n_frames
     return row
 
 
@@ -123,6 +202,20 @@ def load(path: Path, row: Mapping[str, Any]) -> LandmarkSequence:
     return read_uiprmd(path, fps=float(row["fps"])).sequence
 
 
+def _with_angles(path: Path) -> list[Path]:
+    """The positions files at ``path`` and each one's angles file (the fingerprint)."""
+    files = source_files(path, PATTERNS)
+    return sorted({*files, *(angles_path(f) for f in files)})
+
+
+# format -> (layout, coordinates, reader)
+_VARIANTS = {
+    "uiprmd": (LAYOUT, COORDINATES, read_uiprmd),
+    "uiprmd_absolute": (ABSOLUTE_LAYOUT, ABSOLUTE, read_absolute),
+    "uiprmd_angles": (ANGLES_LAYOUT, ANGLES, read_angles),
+}
+
+
 FORMAT = register(
     SkeletonFormat(
         name="uiprmd",
@@ -130,5 +223,31 @@ FORMAT = register(
         patterns=PATTERNS,
         manifest_rows=rows_per_file(PATTERNS, lambda path: manifest_row(path, read=True)),
         load_sequence=load,
+    )
+)
+ABSOLUTE_FORMAT = register(
+    SkeletonFormat(
+        name="uiprmd_absolute",
+        description="UI-PRMD Kinect skeletons made absolute by forward kinematics with the "
+        "angles files (22 joints, cm)",
+        patterns=PATTERNS,
+        manifest_rows=rows_per_file(
+            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_absolute")
+        ),
+        load_sequence=lambda path, row: read_absolute(path, fps=float(row["fps"])).sequence,
+        fingerprint_files=_with_angles,
+    )
+)
+ANGLES_FORMAT = register(
+    SkeletonFormat(
+        name="uiprmd_angles",
+        description="UI-PRMD Kinect joint angles as channels (22 joints x 3 Euler angles, "
+        "degrees), read beside the positions files",
+        patterns=PATTERNS,
+        manifest_rows=rows_per_file(
+            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_angles")
+        ),
+        load_sequence=lambda path, row: read_angles(path, fps=float(row["fps"])).sequence,
+        fingerprint_files=_with_angles,
     )
 )

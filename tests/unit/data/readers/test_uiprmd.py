@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 from hawkeye.data.quarantine import Quarantine
+from hawkeye.data.readers import registry as formats
 from hawkeye.data.readers.base import LabelError, RecordingError
-from hawkeye.data.readers.uiprmd import JOINTS, PARENTS, manifest_row, manifest_rows, read_uiprmd
+from hawkeye.data.readers.uiprmd import (
+    JOINTS,
+    PARENTS,
+    angles_path,
+    manifest_row,
+    manifest_rows,
+    read_absolute,
+    read_angles,
+    read_uiprmd,
+)
 from hawkeye.landmarks.sequence import JOINT_LAYOUTS
 
 
@@ -81,3 +91,54 @@ def test_bad_input(tmp_path: Path) -> None:
     rows = manifest_rows(tmp_path, quarantine=quarantine, read=True)
     assert rows == []
     assert len(quarantine) == 3
+
+
+def _files(tmp_path: Path, offsets: np.ndarray, angles: np.ndarray | None) -> Path:
+    """A positions file under kinect_positions/correct/ and its angles file beside it."""
+    text = "\n".join(",".join(f"{v:.6f}" for v in frame.ravel()) for frame in offsets)
+    path = _gz(tmp_path / "kinect_positions" / "correct" / "m02_s03_e04_positions.txt.gz", text)
+    if angles is not None:
+        text = "\n".join(",".join(f"{v:.6f}" for v in frame.ravel()) for frame in angles)
+        _gz(tmp_path / "kinect_angles" / "correct" / "m02_s03_e04_angles.txt.gz", text)
+    return path
+
+
+def test_absolute_skeleton_by_forward_kinematics(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    offsets = rng.normal(size=(3, 22, 3))
+    angles = np.zeros((3, 22, 3))
+    angles[:, 0, 1] = 90.0  # the waist turned 90 degrees about the vertical
+    path = _files(tmp_path, offsets, angles)
+    assert angles_path(path) == tmp_path / "kinect_angles/correct/m02_s03_e04_angles.txt.gz"
+    seq = read_absolute(path).sequence
+    assert seq.layout == "uiprmd_kinect_22_absolute" and seq.points.shape == (3, 22, 3)
+    turn = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]])  # Ry(90)
+    np.testing.assert_allclose(seq.points[:, 1], offsets[:, 0] + offsets[:, 1] @ turn.T, atol=1e-4)
+    np.testing.assert_allclose(read_angles(path).sequence.points, angles, atol=1e-5)
+    row = manifest_row(path, read=True, variant="uiprmd_absolute")
+    assert row["layout"] == "uiprmd_kinect_22_absolute" and row["n_frames"] == 3
+    assert row["coordinates"] == "absolute_forward_kinematics"
+    files = formats.get("uiprmd_absolute").fingerprinted(tmp_path / "kinect_positions")
+    assert [f.name for f in files] == ["m02_s03_e04_angles.txt.gz", path.name]
+
+
+def test_absolute_needs_its_angles_file(tmp_path: Path) -> None:
+    path = _files(tmp_path, np.zeros((2, 22, 3)) + 1, None)
+    with pytest.raises(RecordingError, match="no UI-PRMD angles file"):
+        read_absolute(path)
+    quarantine = Quarantine("ingest")
+    rows = formats.get("uiprmd_absolute").manifest_rows(tmp_path / "kinect_positions", quarantine)
+    assert rows == [] and len(quarantine) == 1
+
+
+@pytest.mark.real_data
+def test_real_absolute_skeleton_stands_upright(positions: Path) -> None:
+    for path in sorted(positions.glob("correct/m0[17]_s0[12]_e01_*.gz")):
+        pts = read_absolute(path).sequence.points
+        waist, head = pts[:, JOINTS.index("Waist")], pts[:, JOINTS.index("Head")]
+        feet = pts[:, [JOINTS.index("LeftFoot"), JOINTS.index("RightFoot")]]
+        assert ((head - waist)[:, 1] > 40).all()  # the head above the waist throughout
+        assert ((feet[0, :, 1] - waist[0, 1]) < -50).all()  # standing at first (a squat dips)
+        arms = [JOINTS.index("LeftUpperArm"), JOINTS.index("RightUpperArm")]
+        width = np.linalg.norm(pts[:, arms[0]] - pts[:, arms[1]], axis=1)
+        assert 25 < np.median(width) < 50  # shoulder width in cm
