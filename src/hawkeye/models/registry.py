@@ -184,6 +184,19 @@ def _sequence_params(params: dict[str, Any]) -> None:
     seq.resolve_params({k: v for k, v in params.items() if k != "normal_label"})
 
 
+# ``grouped``: the column to group by (``exercise`` is read as ``task``), the scorer fitted
+# once a group, and what scores a group absent from training (error, or a pooled model).
+GROUPED_DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {"group_by": "task", "model": "random_forest", "unseen": "error"}
+)
+
+
+def _grouped_params(params: dict[str, Any]) -> None:
+    from hawkeye.models.grouped import check_params as check_grouped  # it imports this module
+
+    check_grouped(params)
+
+
 def _rocket_params(defaults: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
     """A check of a convolution-kernel model's params: its defaults name every key it takes."""
 
@@ -410,6 +423,17 @@ _SPECS = (
         defaults=MappingProxyType(ens.DEFAULTS["sequence_ensemble"]),
         check_params=ens.checker("sequence_ensemble"),
         quick={"members": [{"name": "tcn", "params": _QUICK_NET, "seeds": [0, 1]}]},
+    ),
+    # One copy of a scorer per group of rows (hawkeye.models.grouped): per-exercise models.
+    ModelSpec(
+        "grouped",
+        SCORER,
+        "sequences",
+        "hawkeye.models.grouped:from_config",
+        "one model per value of a column (group_by: task, i.e. the exercise), pooled predictions",
+        defaults=GROUPED_DEFAULTS,
+        check_params=_grouped_params,
+        quick={"model": {"name": "tcn", "params": _QUICK_NET}},
     ),
     # Frame-wise nets (segment tasks): fit(X, y_frames), predict -> one label array a
     # recording, predict_segments; params: hawkeye.models.framewise_params.DEFAULTS.
