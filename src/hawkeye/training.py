@@ -148,6 +148,8 @@ def cross_validate(
             extra = {"anomaly_score": anomaly, "normal_label": model.normal_}
         else:
             score, extra = model.predict(test[features]), {}
+        if hasattr(model, "group_of"):  # one model a group: evaluate adds per-group figures
+            extra["group"] = model.group_of(test[features])
         frame = _fold_frame(test, k, y_train, score, min_label, max_label, **extra)
         out.append(folds.save(k, frame))
     final = build_model(folds.config(cfg, "final"), task, min_label, max_label)

@@ -22,6 +22,7 @@ from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 from hawkeye.evaluation.predictions import (
     ANOMALY_SCORE,
     FOLD,
+    GROUP,
     LABEL,
     NORMAL_LABEL,
     PREDICTORS,
@@ -145,6 +146,11 @@ def evaluate_predictions(
             for m in frame.columns
         }
     report["pooled"]["model"][COVERAGE] = coverage
+    if GROUP in predictions.columns:  # one model a group: the pooled figures of each group
+        report["groups"] = {
+            str(g): {who: _metrics(rows, who, min_label, max_label) for who in PREDICTORS}
+            for g, rows in predictions.groupby(GROUP)
+        }
     return report
 
 
@@ -165,6 +171,8 @@ def flat_metrics(report: dict[str, Any], folds: bool = True) -> dict[str, float]
         if folds:
             for k, metrics_k in report["folds"][who].items():
                 flat |= {f"fold{k}_{who}_{m}": v for m, v in metrics_k.items()}
+        for g, by_who in report.get("groups", {}).items():
+            flat |= {f"group_{g}_{who}_{m}": v for m, v in by_who[who].items()}
     return {k: v for k, v in flat.items() if np.isfinite(v)}
 
 

@@ -16,6 +16,9 @@ One row a held-out recording (``training.py::_fold_frame`` makes it):
 ``anomaly_score``             one-class models only: the score that ranks anomalies, float
 ``normal_label``              one-class models only: the label of a correct execution
 ``status``, ``answer``        zero-shot scorers only: how the answer was read, as text
+``group``                     models with one model a group (``grouped``) only: the
+                              row's group (its exercise), as text; evaluate adds
+                              per-group figures
 ============================  ==========================================================
 
 A segment task (``task: segments``, frame-wise models) hands ``evaluate`` one row a
@@ -54,6 +57,7 @@ NORMAL_LABEL = "normal_label"
 STATUS = "status"
 ANSWER = "answer"
 FRAME = "frame"
+GROUP = "group"
 
 BASELINES = (BASELINE_MAJORITY, BASELINE_MEAN)
 # The predictors evaluate scores, and the column holding each one's answers.

@@ -203,6 +203,10 @@ class GroupedModel(ScorerMixin, RegressorMixin, BaseEstimator):
         )
         return self
 
+    def group_of(self, X: pd.DataFrame) -> np.ndarray:
+        """Each row's group (as text): the predictions' ``group`` column."""
+        return self._keys(X)
+
     def _route(self, X: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
         """(model, row mask) for every group among ``X``'s rows."""
         keys = self._keys(X)

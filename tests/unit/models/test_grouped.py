@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from hawkeye.config import ModelConfig, SplitConfig
+from hawkeye.evaluation.metrics import evaluate_predictions, flat_metrics
 from hawkeye.models.grouped import GroupedModel, UnseenGroup
 from hawkeye.splits import make_folds
 from hawkeye.training import cross_validate
@@ -46,6 +47,15 @@ def test_one_model_a_group_learns_what_a_pooled_one_cannot() -> None:
     p_acc = (p["predicted"] == p["label"]).mean()
     assert g_acc > 0.85 and p_acc < 0.7, (g_acc, p_acc)
     assert sorted(g["sample_id"]) == sorted(table["sample_id"])  # pooled predictions
+    assert set(g["group"]) == {"m01", "m07"} and "group" not in p.columns
+    report = evaluate_predictions(g, 0, 1)
+    assert set(report["groups"]) == {"m01", "m07"} and "groups" not in evaluate_predictions(p, 0, 1)
+    m01 = g[g["group"] == "m01"]
+    expected = (m01["predicted"] == m01["label"]).mean()
+    assert report["groups"]["m01"]["model"]["exact_acc"] == pytest.approx(expected)
+    flat = flat_metrics(report, folds=False)
+    assert flat["group_m07_model_exact_acc"] == report["groups"]["m07"]["model"]["exact_acc"]
+    assert "group_m07_baseline_majority_exact_acc" in flat
 
 
 def test_each_row_goes_to_its_groups_model_and_pickles() -> None:
