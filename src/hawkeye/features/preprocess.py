@@ -71,10 +71,31 @@ class Preprocess:
         return cls(**{k: params[k] for k in KEYS if k in params})
 
     def apply(self, seq: LandmarkSequence) -> np.ndarray:
-        """float64 ``[frames, joints, 3]``: gaps filled, centred, rotated, scaled."""
-        pts = interpolate_gaps(seq.points.astype(np.float64), seq.presence)
+        """float64 ``[frames, joints, 3]``: gaps filled, centred, rotated, scaled.
+
+        A layout's ``non_positional`` entries (angles beside positions) are only gap-filled
+        (a layout of angles alone is returned gap-filled whatever the settings).
+        """
+        filled = interpolate_gaps(seq.points.astype(np.float64), seq.presence)
         layout = LAYOUTS.get(seq.layout)  # its root and size joints, when it names them
         root_idx, size_idx = (layout.root, layout.size) if layout is not None else (None, None)
+        other = list(layout.non_positional) if layout is not None else []
+        if len(other) == filled.shape[1]:  # nothing but angles: nothing to centre or turn
+            return filled
+        if other and (root_idx is None or size_idx is None):
+            raise PreprocessError(f"layout {seq.layout}: non-positional entries need root and size")
+        pts = self._positions(seq, filled, root_idx, size_idx)
+        if other:
+            pts[:, other] = filled[:, other]
+        return pts
+
+    def _positions(
+        self,
+        seq: LandmarkSequence,
+        pts: np.ndarray,
+        root_idx: tuple[int, ...] | None,
+        size_idx: tuple[tuple[int, ...], ...] | None,
+    ) -> np.ndarray:
         root = _root(pts, root_idx)
         size = body_size(pts[seq.presence], size_idx) if self.scale == "body" else 1.0
         origin = np.median(root[seq.presence], axis=0)

@@ -20,7 +20,9 @@ class JointLayout:
     without them it uses the centroid and the joints' RMS spread. ``lateral`` (the left
     and right joint groups, e.g. the shoulders) is the body's left-right line that
     ``view: canonical`` (:mod:`hawkeye.features.preprocess`) turns along x; without it
-    the joint names are searched for left/right shoulders or hips.
+    the joint names are searched for left/right shoulders or hips. ``non_positional``:
+    entries whose three values are no position (a joint's Euler angles beside the
+    positions): preprocessing and augmentation leave them as they are.
     """
 
     name: str
@@ -30,6 +32,7 @@ class JointLayout:
     root: tuple[int, ...] | None = None
     size: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     lateral: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    non_positional: tuple[int, ...] = ()
 
 
 # Every named layout; JOINT_LAYOUTS is its joint-count view, in registration order (the
@@ -45,6 +48,7 @@ def register_layout(
     root: tuple[int, ...] | None = None,
     size: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
     lateral: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+    non_positional: tuple[int, ...] = (),
 ) -> JointLayout:
     """Name a joint layout (``joints``: a count, or the joint names in order).
 
@@ -63,7 +67,12 @@ def register_layout(
         names, parents = names or old.names, parents or old.parents
         root, size = root if root is not None else old.root, size if size is not None else old.size
         lateral = lateral if lateral is not None else old.lateral
-    layout = JointLayout(name, count, names, parents, root, size, lateral)
+        non_positional = non_positional or old.non_positional
+    if any(not 0 <= j < count for j in non_positional):
+        raise ValueError(f"layout {name}: non_positional {non_positional} outside 0..{count - 1}")
+    layout = JointLayout(
+        name, count, names, parents, root, size, lateral, tuple(sorted(set(non_positional)))
+    )
     LAYOUTS[name] = layout
     JOINT_LAYOUTS[name] = count
     return layout

@@ -41,6 +41,7 @@ SHARED = {
     "uiprmd": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
     "uiprmd_absolute": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
     "uiprmd_angles": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
+    "uiprmd_absolute_angles": ("ui_prmd/kinect_positions", "**/m01_s01_*"),
 }
 
 
@@ -114,6 +115,7 @@ def test_layout_inference_order_is_unchanged() -> None:
     assert first == {
         21: "mediapipe_hand_21", 33: "mediapipe_pose_33", 25: "kinect_v2_25",
         20: "kinect_v1_20", 18: "coco_18", 17: "coco_17", 22: "uiprmd_kinect_22", 8: "natops_8",
+        44: "uiprmd_kinect_22_absolute_angles",
     }  # fmt: skip
     assert LAYOUTS["uiprmd_kinect_22"].parents[:2] == (-1, 0)
     assert LAYOUTS["msr_action3d_20"].names[0] == "left_shoulder"

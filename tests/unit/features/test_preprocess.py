@@ -25,6 +25,16 @@ register_layout(
     size=((0,), (1, 2)),
 )
 register_layout("test_preprocess_unnamed_5", 5)
+# The same figure and, as two more entries, values that are no position (angles).
+register_layout(
+    "test_preprocess_5_angles",
+    5 + 2,
+    parents=(-1, 0, 0, 1, 2, 1, 2),
+    root=(0,),
+    size=((0,), (1, 2)),
+    lateral=((1,), (2,)),
+    non_positional=(5, 6),
+)
 
 
 def _figure(frames: int = 40, turn_deg: float = 0.0, layout: str = "test_preprocess_5"):
@@ -84,3 +94,18 @@ def test_bad_values_fail_when_the_configuration_is_read() -> None:
         with pytest.raises(ValueError, match="scale must be one of"):
             registry.check_params(name, {"scale": "metres"})
         registry.check_params(name, {"view": "canonical", "centre": "none", "scale": "none"})
+
+
+def test_non_positional_entries_are_left_as_they_are() -> None:
+    seq = _figure(turn_deg=40.0)
+    angles = np.random.default_rng(0).normal(size=(len(seq.points), 2, 3)) * 30
+    both = LandmarkSequence(
+        np.concatenate([seq.points, angles], axis=1).astype(np.float32),
+        seq.presence,
+        "test_preprocess_5_angles",
+        seq.fps,
+    )
+    out = motion_channels(both, False, False, centre="frame", view="canonical")
+    np.testing.assert_allclose(out[:, 5:], angles, rtol=1e-5, atol=1e-4)
+    positions = motion_channels(seq, False, False, centre="frame", view="canonical")
+    np.testing.assert_allclose(out[:, :5], positions, atol=1e-5)

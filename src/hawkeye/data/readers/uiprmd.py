@@ -28,8 +28,14 @@ and ``view: canonical`` (:mod:`hawkeye.features.preprocess`) mean what they say.
 
 Format ``uiprmd_angles`` reads the angles themselves as a sequence (layout
 ``uiprmd_kinect_22_angles``: each joint's three "coordinates" are its Euler
-angles in degrees), so that a model can take them as channels; give such a model
-``centre: none`` and ``scale: none`` (there is no root to subtract from angles).
+angles in degrees, all ``non_positional``), so that a model can take them as
+channels: preprocessing leaves them as they are (no root to subtract, no view).
+
+Format ``uiprmd_absolute_angles`` gives both: 44 entries a frame, the 22 absolute
+joints then the 22 joints' angles (layout ``uiprmd_kinect_22_absolute_angles``,
+angle ``j`` hanging from joint ``j`` in the bone tree, its entries ``non_positional``:
+centring, scaling, the canonical view and the nets' rotation/scaling augmentation
+leave the angles as they are).
 
 Labels: ``label`` 1 = correct repetition (``correct/`` folder, no suffix),
 0 = incorrect (``incorrect/``, ``_inc``); a file whose folder and suffix
@@ -83,7 +89,18 @@ ANGLES_LAYOUT = "uiprmd_kinect_22_angles"
 register_layout(
     ABSOLUTE_LAYOUT, JOINTS, parents=PARENTS, root=(0,), size=((0,), (3,)), lateral=((7,), (11,))
 )
-register_layout(ANGLES_LAYOUT, JOINTS, parents=PARENTS)
+register_layout(ANGLES_LAYOUT, JOINTS, parents=PARENTS, non_positional=tuple(range(len(JOINTS))))
+BOTH_LAYOUT = "uiprmd_kinect_22_absolute_angles"
+register_layout(
+    BOTH_LAYOUT,
+    JOINTS + tuple(f"{joint}_angles" for joint in JOINTS),
+    parents=PARENTS + tuple(range(len(JOINTS))),
+    root=(0,),
+    size=((0,), (3,)),
+    lateral=((7,), (11,)),
+    non_positional=tuple(range(len(JOINTS), 2 * len(JOINTS))),
+)
+BOTH = "absolute_forward_kinematics_then_euler_angles_deg"
 ABSOLUTE = "absolute_forward_kinematics"
 ANGLES = "euler_angles_deg"
 
@@ -141,8 +158,9 @@ def read_angles(path: Path, fps: float = FPS) -> Recording:
     return Recording(make_sequence(path, angles, np.ones(len(angles), bool), ANGLES_LAYOUT, fps))
 
 
-def read_absolute(path: Path, fps: float = FPS) -> Recording:
-    """Absolute joint positions (cm, camera space) by forward kinematics (module note)."""
+def read_absolute(path: Path, fps: float = FPS, with_angles: bool = False) -> Recording:
+    """Absolute joint positions (cm, camera space) by forward kinematics (module note);
+    ``with_angles``: the angles after them (``uiprmd_kinect_22_absolute_angles``)."""
     offsets, where = _table(path), angles_path(path)
     angles = _table(where)
     if len(angles) != len(offsets):
@@ -151,7 +169,15 @@ def read_absolute(path: Path, fps: float = FPS) -> Recording:
         )
     present = ~all_zero_frames(offsets)
     points = forward_kinematics(offsets, PARENTS, angles)
+    if with_angles:
+        both = np.concatenate([points, angles], axis=1)
+        return Recording(make_sequence(path, both, present, BOTH_LAYOUT, fps))
     return Recording(make_sequence(path, points, present, ABSOLUTE_LAYOUT, fps))
+
+
+def read_absolute_angles(path: Path, fps: float = FPS) -> Recording:
+    """:func:`read_absolute` with the joint angles as 22 more entries."""
+    return read_absolute(path, fps, with_angles=True)
 
 
 def manifest_row(path: Path, read: bool = False, variant: str = "uiprmd") -> dict[str, Any]:
@@ -213,6 +239,7 @@ _VARIANTS = {
     "uiprmd": (LAYOUT, COORDINATES, read_uiprmd),
     "uiprmd_absolute": (ABSOLUTE_LAYOUT, ABSOLUTE, read_absolute),
     "uiprmd_angles": (ANGLES_LAYOUT, ANGLES, read_angles),
+    "uiprmd_absolute_angles": (BOTH_LAYOUT, BOTH, read_absolute_angles),
 }
 
 
@@ -248,6 +275,19 @@ ANGLES_FORMAT = register(
             PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_angles")
         ),
         load_sequence=lambda path, row: read_angles(path, fps=float(row["fps"])).sequence,
+        fingerprint_files=_with_angles,
+    )
+)
+BOTH_FORMAT = register(
+    SkeletonFormat(
+        name="uiprmd_absolute_angles",
+        description="UI-PRMD absolute Kinect skeletons (forward kinematics) with the joint "
+        "angles as 22 more entries, left as they are by preprocessing",
+        patterns=PATTERNS,
+        manifest_rows=rows_per_file(
+            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_absolute_angles")
+        ),
+        load_sequence=lambda path, row: read_absolute_angles(path, fps=float(row["fps"])).sequence,
         fingerprint_files=_with_angles,
     )
 )

@@ -20,7 +20,7 @@ prediction are never augmented.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,8 @@ class Augment:
 
     ``orders``: the derivative order of each channel triple of a joint (0 positions,
     1 velocities, 2 accelerations), as the params' ``velocity`` / ``acceleration`` say.
+    ``fixed``: joint entries that are no position (a layout's ``non_positional``, e.g.
+    joint angles): the turn and the scaling leave them alone, crop and warp do not.
     """
 
     rotation: float = 0.0
@@ -60,9 +62,11 @@ class Augment:
     crop: float = 0.0
     warp: float = 0.0
     orders: tuple[int, ...] = (0,)
+    fixed: tuple[int, ...] = ()
 
     @classmethod
-    def from_params(cls, p: Mapping[str, Any]) -> Augment:
+    def from_params(cls, p: Mapping[str, Any], layouts: Sequence[str] = ()) -> Augment:
+        """The augmentation ``p`` asks for, over recordings of ``layouts``."""
         check_params(p)
         orders = (
             (0,)
@@ -75,6 +79,7 @@ class Augment:
             float(p.get("augment_crop", 0.0)),
             float(p.get("augment_warp", 0.0)),
             orders,
+            _fixed(layouts),
         )
 
     @property
@@ -89,6 +94,7 @@ class Augment:
         if x.shape[1] % channels:
             raise ValueError(f"{x.shape[1]} features are not joints x {channels} channels")
         out = x.astype(np.float64).reshape(len(x), -1, len(self.orders), 3)  # [T, J, k, 3]
+        kept = out[:, list(self.fixed)].copy()
         if self.rotation > 0:
             a = np.deg2rad(rng.uniform(-self.rotation, self.rotation))
             c, s = np.cos(a), np.sin(a)
@@ -96,6 +102,8 @@ class Augment:
             out[..., 0], out[..., 2] = c * xs - s * zs, s * xs + c * zs
         if self.scale > 0:
             out = out * rng.uniform(1 - self.scale, 1 + self.scale)
+        if self.fixed:
+            out[:, list(self.fixed)] = kept
         if self.warp > 0 and len(out) > 2:
             out = _warp(out, self.orders, rng.uniform(-self.warp, self.warp), rng.uniform())
         if self.crop > 0 and len(out) > 2:
@@ -103,6 +111,16 @@ class Augment:
             start = int(rng.integers(0, len(out) - keep + 1))
             out = out[start : start + keep]
         return out.reshape(len(out), -1).astype(np.float32)
+
+
+def _fixed(layouts: Sequence[str]) -> tuple[int, ...]:
+    """The recordings' non-positional joint entries (one layout's, or none)."""
+    from hawkeye.landmarks.sequence import LAYOUTS
+
+    found = {LAYOUTS[name].non_positional for name in set(layouts) if name in LAYOUTS}
+    if len(found) > 1:
+        raise ValueError(f"augmentation over layouts {sorted(set(layouts))} that differ in angles")
+    return next(iter(found), ())
 
 
 def _warp(x: np.ndarray, orders: tuple[int, ...], amount: float, phase: float) -> np.ndarray:

@@ -188,7 +188,7 @@ class SequenceEstimator(BaseEstimator):
         def subset(idx: np.ndarray) -> SequenceDataset:
             return SequenceDataset([scaled[i] for i in idx], targets[idx])
 
-        augment = Augment.from_params(p)
+        augment = Augment.from_params(p, layouts)
         train_set: SequenceDataset | AugmentedDataset = subset(tr)
         if augment.active:  # the training side only: validation and predictions never
             raw = [arrays[i] for i in tr]

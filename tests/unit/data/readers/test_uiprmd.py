@@ -18,6 +18,7 @@ from hawkeye.data.readers.uiprmd import (
     manifest_row,
     manifest_rows,
     read_absolute,
+    read_absolute_angles,
     read_angles,
     read_uiprmd,
 )
@@ -115,6 +116,14 @@ def test_absolute_skeleton_by_forward_kinematics(tmp_path: Path) -> None:
     turn = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]])  # Ry(90)
     np.testing.assert_allclose(seq.points[:, 1], offsets[:, 0] + offsets[:, 1] @ turn.T, atol=1e-4)
     np.testing.assert_allclose(read_angles(path).sequence.points, angles, atol=1e-5)
+    from hawkeye.features.motion import motion_channels
+
+    as_read = motion_channels(read_angles(path).sequence, False, False, view="canonical")
+    np.testing.assert_allclose(as_read, angles, atol=1e-5)  # angles: no centring, no turn
+    both = read_absolute_angles(path).sequence
+    assert both.layout == "uiprmd_kinect_22_absolute_angles" and both.points.shape == (3, 44, 3)
+    np.testing.assert_allclose(both.points[:, :22], seq.points)
+    np.testing.assert_allclose(both.points[:, 22:], angles, atol=1e-5)
     row = manifest_row(path, read=True, variant="uiprmd_absolute")
     assert row["layout"] == "uiprmd_kinect_22_absolute" and row["n_frames"] == 3
     assert row["coordinates"] == "absolute_forward_kinematics"

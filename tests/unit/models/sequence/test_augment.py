@@ -108,3 +108,14 @@ def test_augmentation_changes_training_only(table: pd.DataFrame, monkeypatch) ->
         aug._arrays(table, resolve_params(aug.params))[0],
         plain._arrays(table, resolve_params(plain.params))[0],
     )
+
+
+def test_rotation_and_scale_leave_non_positional_entries_alone() -> None:
+    x = _recording(frames=12, joints=3)  # joint 2: angles
+    aug = Augment(rotation=60.0, scale=0.3, orders=(0, 1), fixed=(2,))
+    out = aug(x, np.random.default_rng(1))
+    np.testing.assert_array_equal(out[:, 12:], x[:, 12:])
+    assert not np.allclose(out[:, :12], x[:, :12])
+    assert Augment.from_params(resolve_params(ON), ["uiprmd_kinect_22_absolute_angles"]).fixed == (
+        tuple(range(22, 44))
+    )
