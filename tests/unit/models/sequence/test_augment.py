@@ -119,3 +119,17 @@ def test_rotation_and_scale_leave_non_positional_entries_alone() -> None:
     assert Augment.from_params(resolve_params(ON), ["uiprmd_kinect_22_absolute_angles"]).fixed == (
         tuple(range(22, 44))
     )
+
+
+def test_new_keys_enter_the_checkpoint_key_only_when_set() -> None:
+    from hawkeye.models.sequence.base import SequenceEstimator
+
+    est = SequenceEstimator()
+    est.random_state = 0
+    X = pd.DataFrame({"source": ["a.npy", "b.npy"]})
+    y, groups = np.array([0, 1]), np.array(["s1", "s2"])
+    plain = est._key(X, y, groups, resolve_params({}))
+    same = est._key(X, y, groups, resolve_params({"view": "none", "augment_crop": 0.0}))
+    assert plain == same
+    assert plain != est._key(X, y, groups, resolve_params({"view": "canonical"}))
+    assert plain != est._key(X, y, groups, resolve_params({"augment_crop": 0.2}))
