@@ -44,7 +44,7 @@ class _Folds:
     def done(self, k: int) -> pd.DataFrame | None:
         saved = self.store.load(k) if self.store else None
         if saved is not None:
-            self.resumed.append(k)
+            self.resumed.append(int(k))  # plain ints: they go into JSON metadata
         return saved
 
     def save(self, k: int, frame: pd.DataFrame) -> pd.DataFrame:

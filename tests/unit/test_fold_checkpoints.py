@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ def test_a_second_run_reads_finished_folds_and_trains_the_rest(table, tmp_path: 
     (tmp_path / "fold2.parquet").unlink()
     second = cross_validate(features, folds, cfg, 0, 2, checkpoint=tmp_path)
     assert second.resumed_folds == [0, 1]
+    json.dumps(second.resumed_folds)  # step metadata: plain ints, not numpy's
     by_fold = second.predictions.set_index("sample_id")
     assert (by_fold[by_fold["fold"] == 1]["score"] == 99.0).all()  # read back, not retrained
     retrained = second.predictions[second.predictions["fold"] == 2].reset_index(drop=True)
