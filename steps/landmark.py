@@ -74,6 +74,8 @@ class SlurmLandmarkFanout:
                 "launch_s": last.launch_s,
                 "startup_s": last.startup_s,
                 "node_s": last.node_s,
+                "cpu_s": record.task.get("cpu_s"),
+                "startup_cpu_s": record.task.get("startup_cpu_s"),
             }
             if record.ok:
                 result = record.result

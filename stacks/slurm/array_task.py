@@ -18,14 +18,17 @@ MARK = "[zenml-slurm-array]"
 
 
 def process_start() -> float | None:
-    """When this process started, in epoch seconds (Linux ``/proc``; None elsewhere)."""
+    """When this process started, in epoch seconds, to the clock tick (Linux; None elsewhere).
+
+    ``/proc/self/stat`` gives the start in ticks since boot; its age against the boot clock,
+    taken from now, avoids ``btime``'s whole seconds.
+    """
     try:
         with open("/proc/self/stat") as fh:
             ticks = int(fh.read().rsplit(")", 1)[1].split()[19])  # field 22: starttime
-        with open("/proc/stat") as fh:
-            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime"))
-        return boot + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
 
 
@@ -52,6 +55,7 @@ class TimedCall:
 
     def __call__(self, *args: Any) -> dict[str, Any]:
         started = time.time()
+        cpu = os.times()
         env = os.environ
         task = {
             "host": socket.gethostname(),
@@ -61,11 +65,16 @@ class TimedCall:
             "restart_count": int(env.get("SLURM_RESTART_COUNT", "0") or 0),
             "process_start": process_start(),
             "started": started,
+            # CPU seconds (user + system, all threads) before the function: interpreter,
+            # submitit, unpickling and the imports that brings.
+            "startup_cpu_s": round(cpu.user + cpu.system, 3),
         }
         signal.signal(signal.SIGTERM, _terminate)
         name = f"{task['array_job_id']}_{task['array_task_id']}"
         print(f"{MARK} task {name} on {task['host']}: {getattr(self.fn, '__name__', self.fn)}")
         result = self.fn(*args)
         task["finished"] = time.time()
+        cpu = os.times()
+        task["cpu_s"] = round(cpu.user + cpu.system, 3)  # the whole task process
         print(f"{MARK} task {name} finished in {task['finished'] - started:.1f} s", flush=True)
         return {"result": result, "task": task}
