@@ -38,6 +38,7 @@ for name, secret in values.items():
 """
 
 COMPILE = f"""
+import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,7 +77,7 @@ build = PipelineBuildBase(
 pipe = training.training_pipeline.with_options(config_path=config, build=build)
 snapshot = pipe.create_snapshot(name="offline-" + stack_name)
 for name, step in snapshot.step_configurations.items():
-    print("step", name, step.config.step_operator)
+    print("step", name, step.config.step_operator, json.dumps(step.config.extra, sort_keys=True))
 orchestrator = stack.orchestrator
 if orchestrator.flavor == "kubeflow":
     written = []
@@ -140,7 +141,13 @@ def test_kubeflow_stack_compiles_to_a_kfp_pipeline_spec(project: Path, tmp_path:
     assert "hawkeye-kubeflow-orchestrator: created" in out, out
     assert "hawkeye-kubeflow: created" in out, out
     spec_path = tmp_path / "kfp.yaml"
-    config = project / "pipelines" / "configs" / "demo.yaml"
+    # The demo with the landmark step's SLURM array block: the same run configuration as on
+    # a SLURM stack. Kubeflow has no SLURM step operator, so landmark stays one task.
+    config = project / "pipelines" / "configs" / "demo_array.yaml"
+    config.write_text(
+        "steps:\n  landmark:\n    extra:\n      slurm_array: {shard_size: 4, max_parallel: 8}\n"
+        "parameters:\n  extends: demo\n"
+    )
     out = run(
         [sys.executable, "-c", COMPILE, "hawkeye-kubeflow", str(config), str(spec_path)],
         project,
@@ -148,6 +155,8 @@ def test_kubeflow_stack_compiles_to_a_kfp_pipeline_spec(project: Path, tmp_path:
         timeout=180,
     ).stdout
     assert "validated hawkeye-kubeflow" in out, out
+    array = '{"slurm_array": {"max_parallel": 8, "shard_size": 4}}'
+    assert f"step landmark None {array}" in out, out
     spec = yaml.safe_load(spec_path.read_text())
     tasks = spec["root"]["dag"]["tasks"]
     assert set(tasks) == {"ingest", "landmark", "split", "train", "evaluate", "register"}
