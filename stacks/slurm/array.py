@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stacks.slurm.cluster import RunnerSlurmExecutor, SlurmCLI, queue_seconds
+from stacks.slurm.flavor import sbatch_flags
 from stacks.slurm.runner import make_runner
 
 MARK = "[zenml-slurm-array]"
@@ -66,11 +67,7 @@ class ArraySettings(BaseModel):
     @field_validator("sbatch_options")
     @classmethod
     def _options_are_flags(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip().removeprefix("#SBATCH").strip() for v in value]
-        bad = [v for v in cleaned if not v.startswith("-")]
-        if bad:
-            raise ValueError(f"sbatch_options must be options such as --constraint=x, not {bad}")
-        return cleaned
+        return sbatch_flags(value)
 
     def with_site_defaults(self, operator: object) -> ArraySettings:
         """These settings, with what they leave unset taken from a step operator's config."""

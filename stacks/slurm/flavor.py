@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 FLAVOR_NAME = "slurm"
 
 
+def sbatch_flags(value: list[str]) -> list[str]:
+    """Extra ``#SBATCH`` lines as flags (``--constraint=x``; a leading ``#SBATCH`` dropped);
+    anything else is a ValueError, so a typo fails when the settings are read."""
+    cleaned = [v.strip().removeprefix("#SBATCH").strip() for v in value]
+    bad = [v for v in cleaned if not v.startswith("-")]
+    if bad:
+        raise ValueError(f"sbatch_options must be options such as --constraint=x, not {bad}")
+    return cleaned
+
+
 class SlurmStepOperatorSettings(BaseSettings):
     """What one step asks of SLURM (each field is an ``sbatch`` option unless said otherwise)."""
 
@@ -75,11 +85,7 @@ class SlurmStepOperatorSettings(BaseSettings):
     @field_validator("sbatch_options")
     @classmethod
     def _options_are_flags(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip().removeprefix("#SBATCH").strip() for v in value]
-        bad = [v for v in cleaned if not v.startswith("-")]
-        if bad:
-            raise ValueError(f"sbatch_options must be options such as --constraint=x, not {bad}")
-        return cleaned
+        return sbatch_flags(value)
 
 
 class SlurmStepOperatorConfig(BaseStepOperatorConfig, SlurmStepOperatorSettings):
