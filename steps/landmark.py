@@ -15,9 +15,7 @@ configuration under the step's ``extra``::
 (``enabled: false`` keeps the pool on a SLURM stack; see ``ArraySettings`` for the rest.)
 """
 
-import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
@@ -25,18 +23,17 @@ from zenml import get_step_context, log_metadata, step
 from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig, LandmarkConfig
-from hawkeye.errors import HawkeyeError
 from hawkeye.features.extract import build_features
 from hawkeye.landmarks.batch import ShardItem, landmark_shard, shards
 from hawkeye.landmarks.cache import LandmarkCache
 from steps.cache import DOMAIN_CACHE
 from steps.run_state import mark_process
+from steps.slurm_array import EXTRA_KEY, step_array
 
 if TYPE_CHECKING:
     from stacks.slurm.array import SlurmArray
 
 logger = get_logger(__name__)
-EXTRA_KEY = "slurm_array"
 
 
 class SlurmLandmarkFanout:
@@ -123,29 +120,8 @@ class SlurmLandmarkFanout:
 
 def slurm_fanout(extra: dict[str, Any], run_id: str) -> "SlurmLandmarkFanout | None":
     """The array fan-out when the active stack runs steps on SLURM; None for the pool."""
-    from zenml.client import Client
-
-    from stacks.slurm.array import ArraySettings, SlurmArray
-    from stacks.slurm.flavor import FLAVOR_NAME
-
-    settings = ArraySettings.model_validate({"job_name": "hawkeye-landmark", **extra})
-    if settings.enabled is False:
-        return None
-    operator = Client().active_stack.step_operator
-    if operator is None or operator.flavor != FLAVOR_NAME:
-        if settings.enabled:
-            raise HawkeyeError(
-                f"steps.landmark.extra.{EXTRA_KEY}.enabled is true, but the active stack has "
-                "no SLURM step operator (hawkeye stack up slurm)"
-            )
-        return None
-    if os.environ.get("SLURM_JOB_ID") and settings.enabled is None:
-        # The step is itself a SLURM job (hpc_all): the pool uses the CPUs it was given.
-        return None
-    root = Path(operator.config.job_dir or Path.home() / ".zenml-slurm").expanduser()
-    folder = root / run_id / "landmark-array"
-    array = SlurmArray.for_operator(settings, operator.config, folder, logger.info)
-    return SlurmLandmarkFanout(array)
+    array = step_array("landmark", extra, run_id, logger.info)
+    return None if array is None else SlurmLandmarkFanout(array)
 
 
 @step(cache_policy=DOMAIN_CACHE)

@@ -276,3 +276,49 @@ def test_a_cancelled_array_task_reruns_alone_and_keeps_what_it_finished(
     assert retry["indices"] == [1] and "#SBATCH --array=0-0%1" in retry["sbatch_lines"]
     assert report["tasks"] == 4 and report["retried_shards"] == 1
     print(f"\ncancelled {task}; retry {retry['array_job_id']}_0: {shards[1]}")
+
+
+TUNE_ARRAY = """
+steps:
+  tune:
+    extra:
+      slurm_array: {shard_size: 1, max_parallel: 3, poll_interval_s: 1, time_limit_min: 5}
+parameters:
+  extends: demo
+  model:
+    params: {n_jobs: 1}
+"""
+
+
+def test_optuna_trials_run_as_array_tasks_on_one_journal(
+    slurm_project: tuple[Path, dict],
+) -> None:
+    """hawkeye tune on the slurm stack: 2 trials as 2 array tasks of one journal-file study."""
+    from mlflow.tracking import MlflowClient
+
+    project, env = slurm_project
+    (project / "pipelines" / "configs" / "tune_array.yaml").write_text(TUNE_ARRAY)
+    start = time.monotonic()
+    out = run(["hawkeye", "tune", "tune_array", "--trials", "2"], project, env)  # slurm: active
+    wall = time.monotonic() - start
+    said = " ".join((out.stdout + out.stderr).split())  # the summary is on stderr
+    assert "2 trials, best mae" in said, said[-2000:]
+    status = json.loads(
+        run([sys.executable, "-c", test_slurm.LAST_RUN], project, env)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    report = status["steps"]["tune"]["metadata"]["tune_array"]
+    assert report["completed_before"] == 0 and report["completed_after"] >= 2
+    assert [t["attempts"] for t in report["per_task"]] == [1, 1]
+    trials = [n for t in report["per_task"] for n in t["trials"]]
+    assert len(trials) == len(set(trials)) >= 2  # one study, no trial twice
+    (submission,) = report["submissions"]
+    assert "#SBATCH --array=0-1%2" in submission["sbatch_lines"]
+    assert report["journal"].endswith("optuna-journal.log") and Path(report["journal"]).is_file()
+    # Every trial reached MLflow as a nested run of the tuning run, as on the local path.
+    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+    runs = [r for e in client.search_experiments() for r in client.search_runs([e.experiment_id])]
+    nested = [r for r in runs if "hawkeye.trial" in r.data.tags]
+    assert sorted(int(r.data.tags["hawkeye.trial"]) for r in nested) == sorted(trials)
+    print(f"\nhawkeye tune, 2 trials as 2 array tasks: {wall:.1f} s; {report['per_task']}")

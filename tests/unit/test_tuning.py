@@ -2,6 +2,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 
 from hawkeye.config import GateConfig, ModelConfig, SplitConfig
@@ -65,3 +66,23 @@ def test_a_sequence_net_study_runs_trials(tmp_path: Path) -> None:
     result = tune(table, folds, model, GateConfig(), 2, f"sqlite:///{tmp_path / 'o.db'}", "t")
     assert len(result.trials) == 2 and np.isfinite(result.best_value)
     assert {"lr", "hidden", "velocity"} <= set(result.best_params)
+
+
+def test_workers_share_one_study_through_a_journal_file(tmp_path: Path) -> None:
+    """Two workers (as two array tasks would) fill one study to its target, then stop."""
+    from hawkeye.tuning import journal_result, run_trials
+
+    table = labelled_table(48, seed=1, noise=0.5)
+    folds = make_folds(table, SplitConfig(n_splits=3))
+    inputs = tmp_path / "inputs.pkl"
+    pd.to_pickle((table, folds), inputs)
+    model = ModelConfig(name="random_forest", params={"n_estimators": 20, "n_jobs": 1})
+    journal = str(tmp_path / "journal.log")
+    args = (str(inputs), model.model_dump_json(), GateConfig().model_dump_json(), journal, "j")
+    first = run_trials(*args, target=3, at_most=2, worker=0)
+    second = run_trials(*args, target=3, at_most=2, worker=1)  # one more reaches the target
+    third = run_trials(*args, target=3, at_most=2, worker=2)  # nothing left to do
+    assert first["trials"] == [0, 1] and second["trials"] == [2] and third["trials"] == []
+    result, study = journal_result(journal, "j")
+    assert len(result.trials) == 3 and set(result.best_params) >= {"n_estimators"}
+    assert result.best_value == min(t.user_attrs["metrics"]["mae"] for t in study.trials)
