@@ -13,18 +13,21 @@ from typing import Annotated, Any
 
 import mlflow
 import pandas as pd
-from zenml import log_metadata, step
+from zenml import get_step_context, log_metadata, step
 from zenml.client import Client
 from zenml.config import CachePolicy
+from zenml.logger import get_logger
 
 from hawkeye.config import DatasetConfig, ModelConfig
+from hawkeye.models.registry import spec
 from hawkeye.paths import resolve_data_path
 from hawkeye.profiles import apply_current
 from hawkeye.provenance import code_version
 from hawkeye.tracking import lineage_tags, log_quality, log_training_inputs
-from hawkeye.training import cross_validate
+from hawkeye.training import cross_validate, fit_folds_task
 from stacks.slurm import environment as slurm_env
 from steps.run_state import mark_process
+from steps.slurm_array import EXTRA_KEY, step_array, submissions_summary
 
 
 def profile_cache_key() -> str:
@@ -35,6 +38,7 @@ def profile_cache_key() -> str:
     return code_version() if env == "local" else f"{code_version()}-{env}"
 
 
+logger = get_logger(__name__)
 TRAIN_CACHE = CachePolicy(cache_func=profile_cache_key)
 
 
@@ -52,6 +56,54 @@ def _with_secret(cfg: ModelConfig) -> ModelConfig:
     os.environ[env_var] = values[key]
     params = {k: v for k, v in cfg.params.items() if k != "api_key_secret"}
     return cfg.model_copy(update={"params": {**params, "api_key_env": env_var}})
+
+
+def _folds_on_array(
+    array: Any,
+    features: pd.DataFrame,
+    folds: pd.DataFrame,
+    model: ModelConfig,
+    dataset: DatasetConfig,
+) -> dict[str, Any]:
+    """Each task trains ``shard_size`` folds into the array folder's FoldStore (a retried
+    task reads back what its killed attempt finished); the step then reads them all."""
+    array.folder.mkdir(parents=True, exist_ok=True)
+    inputs = array.folder / "inputs.pkl"
+    pd.to_pickle((features, folds), inputs)
+    test_folds = sorted(int(k) for k in folds["fold"].unique() if k >= 0)
+    size = array.settings.shard_size
+    shards = [test_folds[i : i + size] for i in range(0, len(test_folds), size)]
+    args = [
+        (
+            str(inputs),
+            model.model_dump_json(),
+            shard,
+            str(array.folder / "train"),
+            dataset.min_label,
+            dataset.max_label,
+            dataset.task,
+            dataset.segment_track,
+        )
+        for shard in shards
+    ]
+    records = array.run(fit_folds_task, args)
+    rows = [
+        {
+            "task": r.index,
+            "folds": shards[r.index],
+            "task_ids": [a.task_id for a in r.attempts],
+            "states": [a.state for a in r.attempts],
+            "trained": r.result["trained"] if r.ok else [],
+            "seconds": r.result["seconds"] if r.ok else None,
+        }
+        for r in records
+    ]
+    for row in rows:
+        logger.info("train task %s: folds %s, %s", row["task"], row["folds"], row["states"])
+    failed = [row for r, row in zip(records, rows, strict=True) if not r.ok]
+    if failed:
+        raise RuntimeError(f"fold task(s) did not complete after their retries: {failed}")
+    return {"per_task": rows, "submissions": submissions_summary(array)}
 
 
 @step(experiment_tracker=True, cache_policy=TRAIN_CACHE)
@@ -83,6 +135,15 @@ def train(
     # epochs) are kept there and the next attempt trains only the rest.
     checkpoint = slurm_env.checkpoint_folder()
     requeues = slurm_env.attempt() - 1
+    context = get_step_context()
+    extra = context.step_run.config.extra.get(EXTRA_KEY) or {}
+    array = None
+    if not spec(model_cfg.name).zero_shot:  # a zero-shot scorer has no folds to train
+        array = step_array("train", extra, str(context.pipeline_run.id), logger.info)
+    if array is not None:  # the folds as array tasks into one store; the final fit here
+        checkpoint = array.folder
+        report = _folds_on_array(array, features, folds, model_cfg, data_cfg)
+        log_metadata(metadata={"train_array": report})
     result = cross_validate(
         features,
         folds,
@@ -93,6 +154,8 @@ def train(
         segment_track=data_cfg.segment_track,
         checkpoint=checkpoint / "train" if checkpoint else None,
     )
+    if array is not None:
+        log_metadata(metadata={"train_array_read_back": result.resumed_folds})
     if checkpoint:
         mlflow.log_metric("slurm_requeues", requeues)
         mlflow.set_tag("train.resumed_folds", ",".join(map(str, result.resumed_folds)) or "none")

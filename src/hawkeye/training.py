@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,21 @@ class TrainResult:
 class _Folds:
     """The fold loop's checkpoint hooks: a :class:`FoldStore` when a folder is given."""
 
-    def __init__(self, folder: Path | None, cfg: ModelConfig, data: pd.DataFrame) -> None:
+    def __init__(
+        self,
+        folder: Path | None,
+        cfg: ModelConfig,
+        data: pd.DataFrame,
+        only: Sequence[int] | None = None,
+    ) -> None:
         self.store = FoldStore(folder, training_key(cfg, data)) if folder else None
         self.resumed: list[int] = []
+        # Some folds only, no final fit: one array task of a fan-out (fit_folds_task).
+        self.only = None if only is None else {int(k) for k in only}
+        if self.only is not None and self.store is None:
+            raise ValueError("training some folds only needs a checkpoint folder to keep them")
+        all_folds = sorted(int(k) for k in data["fold"].unique() if k >= 0)  # -1: train only
+        self.test_folds = [k for k in all_folds if self.only is None or k in self.only]
         # Sequence nets also checkpoint their epochs, so a fold stopped mid-way resumes.
         self.nets = "checkpoint_dir" in spec(cfg.name).defaults and not cfg.params.get(
             "checkpoint_dir"
@@ -46,6 +59,13 @@ class _Folds:
         if saved is not None:
             self.resumed.append(int(k))  # plain ints: they go into JSON metadata
         return saved
+
+    def partial(self, out: list[pd.DataFrame], start: float) -> TrainResult | None:
+        """The result of a some-folds-only call (no final model), else None."""
+        if self.only is None:
+            return None
+        frame = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+        return TrainResult(None, frame, time.perf_counter() - start, self.resumed)
 
     def save(self, k: int, frame: pd.DataFrame) -> pd.DataFrame:
         if self.store:
@@ -107,6 +127,7 @@ def cross_validate(
     task: str = "finger_tapping",
     segment_track: str | None = None,
     checkpoint: Path | None = None,
+    only_folds: Sequence[int] | None = None,
 ) -> TrainResult:
     """Fit one model per fold and score its held-out subjects.
 
@@ -115,7 +136,9 @@ def cross_validate(
     (``task: segments``) scores every frame instead (:func:`_frame_wise`). With a
     ``checkpoint`` folder, finished folds are kept there and a second call with the same
     configuration and data reads them back instead of training them again
-    (:mod:`hawkeye.fold_checkpoints`; ``resumed_folds`` says which).
+    (:mod:`hawkeye.fold_checkpoints`; ``resumed_folds`` says which). ``only_folds``
+    trains those folds into the checkpoint and stops (no final fit, ``model`` None): one
+    task of a fan-out (:func:`fit_folds_task`), whose step then reads every fold back.
     """
     data = table.merge(split[["sample_id", "fold"]], on="sample_id", how="inner", validate="1:1")
     if len(data) != len(table):
@@ -125,7 +148,7 @@ def cross_validate(
     model_spec = spec(cfg.name)
     if model_spec.zero_shot:
         return _zero_shot(data, cfg, task, min_label, max_label)
-    folds = _Folds(checkpoint, cfg, data)
+    folds = _Folds(checkpoint, cfg, data, only_folds)
     if model_spec.kind == FRAME_WISE:
         return _frame_wise(data, cfg, task, min_label, max_label, segment_track, folds)
     # Sequence models read the landmark files (`source`, `layout`, `fps`) and hold out validation
@@ -134,8 +157,7 @@ def cross_validate(
     features = list(table.columns) if whole_rows else feature_columns(table)
     out = []
     start = time.perf_counter()
-    test_folds = [k for k in sorted(data["fold"].unique()) if k >= 0]  # -1: train only
-    for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
+    for k in tqdm(folds.test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
         if (saved := folds.done(k)) is not None:
             out.append(saved)
             continue
@@ -152,6 +174,8 @@ def cross_validate(
             extra["group"] = model.group_of(test[features])
         frame = _fold_frame(test, k, y_train, score, min_label, max_label, **extra)
         out.append(folds.save(k, frame))
+    if (partial := folds.partial(out, start)) is not None:
+        return partial
     final = build_model(folds.config(cfg, "final"), task, min_label, max_label)
     _fit(final, data[features], data["label"].to_numpy(), data["subject_id"])
     predictions = pd.concat(out, ignore_index=True)
@@ -218,8 +242,7 @@ def _frame_wise(
     cfg = cfg.model_copy(update={"params": {**cfg.params, "classes": list(classes)}})
     start = time.perf_counter()
     out = []
-    test_folds = [k for k in sorted(rows["fold"].unique()) if k >= 0]
-    for k in tqdm(test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
+    for k in tqdm(folds.test_folds, desc=f"{cfg.name} folds", unit="fold", leave=False):
         if (saved := folds.done(k)) is not None:
             out.append(saved)
             continue
@@ -243,6 +266,38 @@ def _frame_wise(
                 )
             )
         out.append(folds.save(k, pd.concat(fold_frames, ignore_index=True)))
+    if (partial := folds.partial(out, start)) is not None:
+        return partial
     final = build_model(cfg, task, min_label, max_label).fit(rows, None)
     seconds = time.perf_counter() - start
     return TrainResult(final, pd.concat(out, ignore_index=True), seconds, folds.resumed)
+
+
+def fit_folds_task(
+    inputs: str,
+    model_json: str,
+    folds: list[int],
+    checkpoint: str,
+    min_label: int,
+    max_label: int,
+    task: str,
+    segment_track: str | None = None,
+) -> dict[str, Any]:
+    """One array task of a cross-validation fanned out (SLURM): ``folds`` of the table and
+    split pickled at ``inputs`` trained into the shared ``checkpoint`` FoldStore. Plain,
+    picklable arguments; a fold another attempt finished is read back, not trained again."""
+    table, split = pd.read_pickle(inputs)
+    cfg = ModelConfig.model_validate_json(model_json)
+    result = cross_validate(
+        table,
+        split,
+        cfg,
+        min_label,
+        max_label,
+        task,
+        segment_track,
+        checkpoint=Path(checkpoint),
+        only_folds=folds,
+    )
+    trained = [k for k in folds if k not in result.resumed_folds]
+    return {"folds": folds, "trained": trained, "seconds": result.fit_seconds}

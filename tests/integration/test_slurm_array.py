@@ -322,3 +322,48 @@ def test_optuna_trials_run_as_array_tasks_on_one_journal(
     nested = [r for r in runs if "hawkeye.trial" in r.data.tags]
     assert sorted(int(r.data.tags["hawkeye.trial"]) for r in nested) == sorted(trials)
     print(f"\nhawkeye tune, 2 trials as 2 array tasks: {wall:.1f} s; {report['per_task']}")
+
+
+FOLDS_ARRAY = """
+run_name: folds-array-{date}-{time}
+steps:
+  train:
+    extra:
+      slurm_array: {shard_size: 2, max_parallel: 3, poll_interval_s: 1, time_limit_min: 5}
+parameters:
+  extends: demo
+  model:
+    params: {n_estimators: 20, n_jobs: 1}
+  registry:
+    model_name: folds-array
+"""
+
+
+def test_cross_validation_folds_run_as_array_tasks(slurm_project: tuple[Path, dict]) -> None:
+    """hawkeye run on the slurm stack: the demo's 5 folds as 3 array tasks (2, 2, 1 folds),
+    read back by the train step, which fits the final model; every fold a nested run."""
+    from mlflow.tracking import MlflowClient
+
+    project, env = slurm_project
+    (project / "pipelines" / "configs" / "folds_array.yaml").write_text(FOLDS_ARRAY)
+    run(["hawkeye", "run", "folds_array"], project, env)  # the slurm stack is the active one
+    status = json.loads(
+        run([sys.executable, "-c", test_slurm.LAST_RUN], project, env)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert status["status"] == "completed"
+    meta = status["steps"]["train"]["metadata"]
+    report = meta["train_array"]
+    assert [t["folds"] for t in report["per_task"]] == [[0, 1], [2, 3], [4]]
+    assert [t["trained"] for t in report["per_task"]] == [[0, 1], [2, 3], [4]]
+    (submission,) = report["submissions"]
+    assert "#SBATCH --array=0-2%3" in submission["sbatch_lines"]
+    assert meta["train_array_read_back"] == [0, 1, 2, 3, 4]  # nothing trained twice
+    client = MlflowClient(f"sqlite:///{project / '.hawkeye' / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("folds-array")
+    runs = client.search_runs([exp.experiment_id])
+    top = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert any("model_mae" in r.data.metrics for r in top)
+    folds = sorted(r.data.tags["hawkeye.fold"] for r in runs if "hawkeye.fold" in r.data.tags)
+    assert folds == [str(k) for k in range(5)]

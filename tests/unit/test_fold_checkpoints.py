@@ -78,3 +78,28 @@ def test_store_writes_atomically_and_lists_what_finished(tmp_path: Path) -> None
     assert store.load(4) is None
     assert FoldStore(tmp_path / "ck", "k1").load(3)["a"].tolist() == [1]
     assert FoldStore(tmp_path / "ck", "k2").finished() == []
+
+
+def test_tasks_of_a_fan_out_fill_one_store_and_the_step_reads_it_back(
+    table, tmp_path: Path
+) -> None:
+    """Two array tasks (folds 0-1, fold 2) train into one store; cross_validate then trains
+    only the final model, with the same out-of-fold predictions as a run in one process."""
+    from hawkeye.training import fit_folds_task
+
+    features, folds = table
+    cfg = ModelConfig(name="random_forest", params={"n_estimators": 10})
+    inputs = tmp_path / "inputs.pkl"
+    pd.to_pickle((features, folds), inputs)
+    store = tmp_path / "store"
+    args = (str(inputs), cfg.model_dump_json())
+    first = fit_folds_task(*args, [0, 1], str(store), 0, 2, "finger_tapping")
+    again = fit_folds_task(*args, [0, 1], str(store), 0, 2, "finger_tapping")  # a retry
+    fit_folds_task(*args, [2], str(store), 0, 2, "finger_tapping")
+    assert first["trained"] == [0, 1] and again["trained"] == []
+    gathered = cross_validate(features, folds, cfg, 0, 2, checkpoint=store)
+    assert gathered.resumed_folds == [0, 1, 2] and gathered.model is not None
+    alone = cross_validate(features, folds, cfg, 0, 2)
+    pd.testing.assert_frame_equal(gathered.predictions, alone.predictions)
+    with pytest.raises(ValueError, match="checkpoint folder"):
+        cross_validate(features, folds, cfg, 0, 2, only_folds=[0])
