@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, isolated_env, run
+from tests.conftest import ROOT, copy_project, isolated_env, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
@@ -144,9 +144,15 @@ def slurm_cluster() -> None:
         pytest.skip(f"{problem}; start one with `sudo bash scripts/slurm_up.sh`")
 
 
-@pytest.fixture
-def slurm_project(project: Path, slurm_cluster: None):
-    """The project copy with the slurm stack up and the probe steps; its jobs end with it."""
+@pytest.fixture(scope="module")
+def slurm_project(tmp_path_factory: pytest.TempPathFactory, slurm_cluster: None):
+    """The project copy with the slurm stack up and the probe steps; its jobs end with it.
+
+    One a test module (copying the project and bringing the stack up took 20-25 s a test):
+    each test runs pipelines of its own and reads back its own last run. The ssh test,
+    which turns the operator to ssh mode, comes last in this file.
+    """
+    project = copy_project(tmp_path_factory.mktemp("slurm") / "project")
     env = isolated_env(project)
     (project / "slurm_probe.py").write_text(PROBE)
     run(["hawkeye", "stack", "up", "slurm"], project, env)
