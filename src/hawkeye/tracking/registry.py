@@ -45,7 +45,8 @@ class RegistryError(HawkeyeError, LookupError):
 
 def _requirements() -> list[str]:
     reqs = []
-    for pkg in ("hawkeye", "scikit-learn", "xgboost", "mord", "numpy", "pandas", "skops", "crepes"):
+    packages = ("hawkeye", "scikit-learn", "xgboost", "lightgbm", "mord", "numpy", "pandas")
+    for pkg in (*packages, "skops", "crepes"):
         try:
             reqs.append(f"{pkg}=={version(pkg)}")
         except PackageNotFoundError:
