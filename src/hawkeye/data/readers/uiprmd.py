@@ -252,42 +252,40 @@ FORMAT = register(
         load_sequence=load,
     )
 )
-ABSOLUTE_FORMAT = register(
-    SkeletonFormat(
-        name="uiprmd_absolute",
-        description="UI-PRMD Kinect skeletons made absolute by forward kinematics with the "
-        "angles files (22 joints, cm)",
-        patterns=PATTERNS,
-        manifest_rows=rows_per_file(
-            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_absolute")
-        ),
-        load_sequence=lambda path, row: read_absolute(path, fps=float(row["fps"])).sequence,
-        fingerprint_files=_with_angles,
+
+
+def _register_rebuilt(name: str, description: str, read: Any) -> SkeletonFormat:
+    """A format that reads the positions files with their angles files (``read``: one of
+    ``read_absolute``, ``read_angles``, ``read_absolute_angles``)."""
+    return register(
+        SkeletonFormat(
+            name=name,
+            description=description,
+            patterns=PATTERNS,
+            manifest_rows=rows_per_file(
+                PATTERNS, lambda path: manifest_row(path, read=True, variant=name)
+            ),
+            load_sequence=lambda path, row: read(path, fps=float(row["fps"])).sequence,
+            fingerprint_files=_with_angles,
+        )
     )
+
+
+ABSOLUTE_FORMAT = _register_rebuilt(
+    "uiprmd_absolute",
+    "UI-PRMD Kinect skeletons made absolute by forward kinematics with the angles files "
+    "(22 joints, cm)",
+    read_absolute,
 )
-ANGLES_FORMAT = register(
-    SkeletonFormat(
-        name="uiprmd_angles",
-        description="UI-PRMD Kinect joint angles as channels (22 joints x 3 Euler angles, "
-        "degrees), read beside the positions files",
-        patterns=PATTERNS,
-        manifest_rows=rows_per_file(
-            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_angles")
-        ),
-        load_sequence=lambda path, row: read_angles(path, fps=float(row["fps"])).sequence,
-        fingerprint_files=_with_angles,
-    )
+ANGLES_FORMAT = _register_rebuilt(
+    "uiprmd_angles",
+    "UI-PRMD Kinect joint angles as channels (22 joints x 3 Euler angles, degrees), read "
+    "beside the positions files",
+    read_angles,
 )
-BOTH_FORMAT = register(
-    SkeletonFormat(
-        name="uiprmd_absolute_angles",
-        description="UI-PRMD absolute Kinect skeletons (forward kinematics) with the joint "
-        "angles as 22 more entries, left as they are by preprocessing",
-        patterns=PATTERNS,
-        manifest_rows=rows_per_file(
-            PATTERNS, lambda path: manifest_row(path, read=True, variant="uiprmd_absolute_angles")
-        ),
-        load_sequence=lambda path, row: read_absolute_angles(path, fps=float(row["fps"])).sequence,
-        fingerprint_files=_with_angles,
-    )
+BOTH_FORMAT = _register_rebuilt(
+    "uiprmd_absolute_angles",
+    "UI-PRMD absolute Kinect skeletons (forward kinematics) with the joint angles as 22 more "
+    "entries, left as they are by preprocessing",
+    read_absolute_angles,
 )
